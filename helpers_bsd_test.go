@@ -1,0 +1,13 @@
+//go:build darwin || freebsd || netbsd || openbsd || dragonfly
+
+package pidfile
+
+import (
+	"syscall"
+	"testing"
+)
+
+// withoutKernelTable does nothing: only Linux has a lock table to hide.
+func withoutKernelTable(*testing.T) {}
+
+var unixSysProcAttrNobody = syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}

@@ -1,0 +1,313 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package pidfile
+
+// The test binary re-executes itself to play other processes. A helper's role
+// is chosen by the environment variable helperRole; TestMain runs it and exits
+// before any test runs. Helpers talk to the test over stdin/stdout in lines.
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	helperRole = "PIDFILE_TEST_ROLE"
+	helperPath = "PIDFILE_TEST_PATH"
+	helperArg  = "PIDFILE_TEST_ARG"
+)
+
+func TestMain(m *testing.M) {
+	if role := os.Getenv(helperRole); role != "" {
+		os.Exit(runHelper(role, os.Getenv(helperPath), os.Getenv(helperArg)))
+	}
+	os.Exit(m.Run())
+}
+
+// runHelper plays one role and returns the exit code.
+func runHelper(role, path, arg string) int {
+	in := bufio.NewReader(os.Stdin)
+	say := func(format string, a ...any) { fmt.Printf(format+"\n", a...) }
+	switch role {
+	case "hold":
+		// Claim, say "ready", hold until stdin closes. With arg "pause",
+		// stop inside the write window: say "locked", wait for a line,
+		// then write and say "written".
+		if arg == "pause" {
+			testHookWriteWindow = func() {
+				say("locked")
+				in.ReadString('\n')
+			}
+		}
+		g, err := Claim(path)
+		if err != nil {
+			say("error %v", err)
+			return 1
+		}
+		if arg == "pause" {
+			say("written")
+		}
+		say("ready %d", os.Getpid())
+		io.Copy(io.Discard, in)
+		g.Close()
+		return 0
+	case "race":
+		// Claim in a loop. The witness is a directory that only a holder
+		// creates and removes: if it already exists, two processes held
+		// the lock at once. It is checked with mkdir, not with this
+		// package, so a broken lock cannot hide itself.
+		rounds, _ := strconv.Atoi(arg)
+		witness := path + ".holder"
+		won := 0
+		for range rounds {
+			g, err := Claim(path)
+			if errors.Is(err, ErrLocked) {
+				continue
+			}
+			if err != nil {
+				say("error %v", err)
+				return 1
+			}
+			if err := os.Mkdir(witness, 0o700); err != nil {
+				say("violation %v", err)
+				return 3
+			}
+			b, _ := os.ReadFile(path)
+			if string(b) != strconv.Itoa(os.Getpid())+"\n" {
+				say("violation content %q", b)
+				return 3
+			}
+			won++
+			os.Remove(witness)
+			g.Close()
+		}
+		say("won %d", won)
+		return 0
+	case "writefail":
+		// A file-size limit of one byte makes writing the PID fail.
+		signal.Ignore(syscall.SIGXFSZ)
+		lim := unix.Rlimit{Cur: 1, Max: 1}
+		if err := unix.Setrlimit(unix.RLIMIT_FSIZE, &lim); err != nil {
+			say("setrlimit %v", err)
+			return 1
+		}
+		_, err := Claim(path)
+		say("claim %v", err)
+		return 0
+	case "read":
+		r, err := Read(path)
+		if err != nil {
+			say("error %v", err)
+			return 0
+		}
+		switch r := r.(type) {
+		case NotHeld:
+			say("notheld")
+			r.Guard.Close()
+		case LockedBy:
+			say("lockedby %d %v", r.PID, r.Source)
+		case NotExist:
+			say("notexist")
+		}
+		return 0
+	case "claim":
+		_, err := Claim(path)
+		say("claim %v", err)
+		return 0
+	case "exit":
+		return 0
+	case "idle":
+		io.Copy(io.Discard, in)
+		return 0
+	}
+	say("unknown role %q", role)
+	return 2
+}
+
+// helper is a running helper process.
+type helper struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	lines chan string
+}
+
+// startHelper starts the test binary in role with path and arg. The process
+// is killed and reaped when the test ends.
+func startHelper(t *testing.T, role, path, arg string) *helper {
+	t.Helper()
+	return startHelperCmd(t, exec.Command(os.Args[0]), role, path, arg)
+}
+
+func startHelperCmd(t *testing.T, cmd *exec.Cmd, role, path, arg string) *helper {
+	t.Helper()
+	cmd.Env = append(os.Environ(), helperRole+"="+role, helperPath+"="+path, helperArg+"="+arg)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h := &helper{t: t, cmd: cmd, stdin: stdin, lines: make(chan string, 16)}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	go func() {
+		defer close(h.lines)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			h.lines <- sc.Text()
+		}
+	}()
+	return h
+}
+
+// line returns the helper's next line. The deadline only turns a broken
+// helper into a failure instead of a hung test; it orders nothing.
+func (h *helper) line() string {
+	h.t.Helper()
+	select {
+	case l, ok := <-h.lines:
+		if !ok {
+			h.t.Fatalf("helper %d ended without the expected line", h.cmd.Process.Pid)
+		}
+		return l
+	case <-time.After(60 * time.Second):
+		h.t.Fatalf("helper %d said nothing for 60s", h.cmd.Process.Pid)
+	}
+	return ""
+}
+
+// expect reads the next line and fails unless it starts with prefix.
+func (h *helper) expect(prefix string) string {
+	h.t.Helper()
+	l := h.line()
+	if !strings.HasPrefix(l, prefix) {
+		h.t.Fatalf("helper said %q, want a line starting with %q", l, prefix)
+	}
+	return l
+}
+
+// send writes a line to the helper.
+func (h *helper) send(s string) {
+	h.t.Helper()
+	if _, err := io.WriteString(h.stdin, s+"\n"); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// exit closes the helper's stdin and waits for it to exit.
+func (h *helper) exit() {
+	h.t.Helper()
+	h.stdin.Close()
+	if err := h.cmd.Wait(); err != nil {
+		h.t.Fatalf("helper: %v", err)
+	}
+}
+
+// kill sends SIGKILL and reaps the helper.
+func (h *helper) kill() {
+	h.t.Helper()
+	h.cmd.Process.Kill()
+	h.cmd.Wait()
+}
+
+func (h *helper) pid() int { return h.cmd.Process.Pid }
+
+// startHolder starts a helper that claims path, and waits until it holds it.
+func startHolder(t *testing.T, path string) *helper {
+	t.Helper()
+	h := startHelper(t, "hold", path, "")
+	h.expect("ready ")
+	return h
+}
+
+// deadPID returns the PID of a process that has exited and been reaped.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperRole+"=exit")
+	cmd.Run()
+	return cmd.Process.Pid
+}
+
+// lockedElsewhere reports whether some open file description holds a lock on
+// path, by trying a lock of our own on a new one. It is the witness for lock
+// state that does not go through this package.
+func lockedElsewhere(t *testing.T, path string) bool {
+	t.Helper()
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	switch err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err {
+	case nil:
+		return false
+	case unix.EWOULDBLOCK:
+		return true
+	default:
+		t.Fatal(err)
+	}
+	return false
+}
+
+// holdForeignLock locks path through a new open file description of this
+// process, as a program that does not use this package would, and returns the
+// function that releases it.
+func holdForeignLock(t *testing.T, path string) func() {
+	t.Helper()
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			unix.Close(fd)
+		}
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// writeFile creates path with content, failing the test on error.
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readFile returns path's content, failing the test on error.
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,28 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
+
+package pidfile
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+)
+
+// errUnsupported is returned for every path on systems without flock(2).
+var errUnsupported = fmt.Errorf("%w: pidfile needs flock(2), which %s does not have",
+	errors.ErrUnsupported, runtime.GOOS)
+
+func openFile(op, path string, _ bool) (file, error) {
+	return file{}, pathError(op, path, errUnsupported)
+}
+
+// The methods below are unreachable: openFile never returns a file here.
+
+func (file) tryLock() (bool, error)                    { return false, errUnsupported }
+func (file) lockWait() error                           { return errUnsupported }
+func (file) readHead([]byte) (int, error)              { return 0, errUnsupported }
+func (file) replace([]byte) error                      { return errUnsupported }
+func (file) close() error                              { return errUnsupported }
+func (file) identity() (uint64, uint64, uint64, error) { return 0, 0, 0, errUnsupported }
+
+func pathIdentity(string) (uint64, uint64, error) { return 0, 0, errUnsupported }

@@ -1,0 +1,200 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package pidfile
+
+import (
+	"io"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// openFile opens path for locking, creating it (mode 0644 less the umask)
+// when create is set, and checks through the descriptor that it is a regular
+// file with one link. The final component is never followed if it is a
+// symbolic link. Without create a missing file is errNoFile, and a file this process may not write is opened read-only.
+//
+// O_NONBLOCK keeps open from waiting for a FIFO's other end; it changes
+// nothing for the regular files that pass the check.
+func openFile(op, path string, create bool) (file, error) {
+	flags := unix.O_RDWR | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY
+	if create {
+		flags |= unix.O_CREAT
+	}
+	f := file{}
+	fd, err := open(path, flags)
+	if !create && (err == unix.EACCES || err == unix.EROFS) {
+		f.readOnly = true
+		fd, err = open(path, flags&^unix.O_RDWR|unix.O_RDONLY)
+	}
+	if err == unix.ENOENT && !create {
+		return f, errNoFile
+	}
+	if err != nil {
+		return f, openError(op, path, err)
+	}
+	f.fd = fd
+	var st unix.Stat_t
+	if err := fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return f, pathError(op, path, err)
+	}
+	if what := unsafeKind(&st); what != "" {
+		unix.Close(fd)
+		return f, refuse(op, path, what)
+	}
+	return f, nil
+}
+
+func open(path string, flags int) (int, error) {
+	for {
+		fd, err := unix.Open(path, flags, 0o644)
+		if err != unix.EINTR {
+			return fd, err
+		}
+	}
+}
+
+func fstat(fd int, st *unix.Stat_t) error {
+	for {
+		err := unix.Fstat(fd, st)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// openError explains a failed open. Opening with O_NOFOLLOW fails with an
+// errno that differs by system (ELOOP, EMLINK, EFTYPE) for a symbolic link,
+// and sockets and directories fail in their own ways; one lstat on this
+// error path names the real reason instead.
+func openError(op, path string, err error) error {
+	switch err {
+	case unix.ENOENT, unix.EACCES, unix.EPERM, unix.EROFS, unix.ENOTDIR, unix.EINTR:
+		return pathError(op, path, err)
+	}
+	var st unix.Stat_t
+	if unix.Lstat(path, &st) == nil {
+		if what := unsafeKind(&st); what != "" {
+			return refuse(op, path, what)
+		}
+	}
+	return pathError(op, path, err)
+}
+
+// unsafeKind says why st is not usable as a pidfile, or "" if it is.
+func unsafeKind(st *unix.Stat_t) string {
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		if st.Nlink != 1 {
+			return "is a regular file with " + strconv.FormatUint(uint64(st.Nlink), 10) + " hard links"
+		}
+		return ""
+	case unix.S_IFLNK:
+		return "is a symbolic link, which is never followed"
+	case unix.S_IFDIR:
+		return "is a directory"
+	case unix.S_IFIFO:
+		return "is a FIFO"
+	case unix.S_IFCHR, unix.S_IFBLK:
+		return "is a device"
+	case unix.S_IFSOCK:
+		return "is a socket"
+	}
+	return "is not a regular file"
+}
+
+// tryLock takes an exclusive flock without waiting. It reports false when
+// another open file description holds a lock.
+func (f file) tryLock() (bool, error) {
+	err := flock(f.fd, unix.LOCK_EX|unix.LOCK_NB)
+	if err == unix.EBADF && f.readOnly {
+		// Where flock is emulated with fcntl locks (NFS), an exclusive lock
+		// needs a writable descriptor. A shared lock still tells whether
+		// anyone holds the exclusive one, and keeps claimers out as well.
+		err = flock(f.fd, unix.LOCK_SH|unix.LOCK_NB)
+	}
+	switch err {
+	case nil:
+		return true, nil
+	case unix.EWOULDBLOCK:
+		return false, nil
+	}
+	return false, err
+}
+
+// lockWait takes an exclusive flock, waiting for it.
+func (f file) lockWait() error { return flock(f.fd, unix.LOCK_EX) }
+
+func flock(fd, how int) error {
+	for {
+		err := unix.Flock(fd, how)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// readHead reads the start of the file into buf.
+func (f file) readHead(buf []byte) (int, error) {
+	for {
+		n, err := unix.Pread(f.fd, buf, 0)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
+}
+
+// replace makes data the whole content of the file. It writes first and
+// cuts the tail after, so a reader sees either the old bytes, a mix that is
+// not a PID, or the new content, and never needs a second pass.
+func (f file) replace(data []byte) error {
+	for off := 0; off < len(data); {
+		n, err := unix.Pwrite(f.fd, data[off:], int64(off))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return io.ErrShortWrite
+		}
+		off += n
+	}
+	for {
+		err := unix.Ftruncate(f.fd, int64(len(data)))
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// close closes the descriptor, which releases the flock. The EINTR of close
+// is not retried: the descriptor is gone either way on the supported systems.
+func (f file) close() error { return unix.Close(f.fd) }
+
+// identity returns the device and inode of the open file.
+func (f file) identity() (dev, ino uint64, nlink uint64, err error) {
+	var st unix.Stat_t
+	if err := fstat(f.fd, &st); err != nil {
+		return 0, 0, 0, err
+	}
+	return uint64(st.Dev), uint64(st.Ino), uint64(st.Nlink), nil
+}
+
+// pathIdentity returns the device and inode that path names now, without
+// following a final symbolic link.
+func pathIdentity(path string) (dev, ino uint64, err error) {
+	var st unix.Stat_t
+	for {
+		err = unix.Lstat(path, &st)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	return uint64(st.Dev), uint64(st.Ino), nil
+}

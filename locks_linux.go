@@ -1,0 +1,157 @@
+package pidfile
+
+// The kernel's lock table. /proc/locks lists every file lock on the host, one
+// line each; for a flock it names the process that took it, translated into
+// the reader's PID namespace (locks of processes the reader cannot see are
+// left out). A line looks like
+//
+//	12: FLOCK  ADVISORY  WRITE 4242 fd:01:1310731 0 EOF
+//	12: -> FLOCK  ADVISORY  WRITE 4343 fd:01:1310731 0 EOF
+//
+// where "->" marks a process blocked waiting for the lock above it, and the
+// device is major:minor in hex. Reading the table costs time in proportion to
+// all locks on the host, so it is asked only when the pidfile's content fails
+// to name a live process.
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// procLocksPath is a variable so that tests can hide or replace the table.
+var procLocksPath = "/proc/locks"
+
+// maxLockLines bounds how much of the table is read: far more locks than a
+// host holds in practice, yet a bounded amount of work on a hostile one.
+const maxLockLines = 1 << 20
+
+// lockEntry is one parsed line of /proc/locks.
+type lockEntry struct {
+	kind    string // FLOCK, POSIX, OFDLCK, DELEG, LEASE, ...
+	waiting bool   // "->": blocked, not holding
+	write   bool
+	pid     int
+	major   uint32
+	minor   uint32
+	ino     uint64
+}
+
+// parseLockLine parses one line of /proc/locks. It reports false for a line
+// it does not understand; the caller skips such lines.
+func parseLockLine(line string) (lockEntry, bool) {
+	var e lockEntry
+	f := strings.Fields(line)
+	if len(f) < 6 || !strings.HasSuffix(f[0], ":") {
+		return e, false
+	}
+	f = f[1:]
+	if f[0] == "->" {
+		e.waiting = true
+		f = f[1:]
+	}
+	if len(f) < 5 {
+		return e, false
+	}
+	e.kind = f[0]
+	switch f[2] {
+	case "WRITE":
+		e.write = true
+	case "READ":
+	default:
+		return e, false
+	}
+	pid, err := strconv.ParseInt(f[3], 10, 32)
+	if err != nil {
+		return e, false
+	}
+	e.pid = int(pid)
+	id := strings.Split(f[4], ":")
+	if len(id) != 3 {
+		return e, false
+	}
+	major, err1 := strconv.ParseUint(id[0], 16, 32)
+	minor, err2 := strconv.ParseUint(id[1], 16, 32)
+	ino, err3 := strconv.ParseUint(id[2], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return e, false
+	}
+	e.major, e.minor, e.ino = uint32(major), uint32(minor), ino
+	return e, true
+}
+
+// flockHolder returns the PID that the lock table at path gives for the
+// flock held on the file (dev, ino), and whether it lists one. A shared lock
+// (taken by a read-only Read on NFS) counts when no exclusive one is listed.
+func flockHolder(path string, dev, ino uint64) (pid int, ok bool) {
+	t, err := os.Open(path)
+	if err != nil {
+		return 0, false
+	}
+	defer t.Close()
+	major, minor := unix.Major(dev), unix.Minor(dev)
+	sc := bufio.NewScanner(t)
+	for n := 0; n < maxLockLines && sc.Scan(); n++ {
+		e, good := parseLockLine(sc.Text())
+		if !good || e.kind != "FLOCK" || e.waiting || e.pid <= 0 ||
+			e.ino != ino || e.major != major || e.minor != minor {
+			continue
+		}
+		if e.write {
+			return e.pid, true
+		}
+		if !ok {
+			pid, ok = e.pid, true
+		}
+	}
+	return pid, ok
+}
+
+// kernelHolder asks the lock table who holds the flock on f, and checks the
+// answer: in the host's initial PID namespace the table keeps naming the
+// process that took the lock after it exited, when a process that inherited
+// the descriptor keeps it locked. A named process that is gone, or that has
+// the file open on no descriptor, is reported stale.
+func kernelHolder(f file) (int, kernelState) {
+	dev, ino, _, err := f.identity()
+	if err != nil {
+		return 0, kernelUnknown
+	}
+	pid, ok := flockHolder(procLocksPath, dev, ino)
+	if !ok {
+		return 0, kernelUnknown
+	}
+	if !processAlive(pid) {
+		return 0, kernelStale
+	}
+	if has, known := processHasFile(pid, dev, ino); known && !has {
+		return 0, kernelStale
+	}
+	return pid, kernelLive
+}
+
+// processHasFile reports whether process pid has the file (dev, ino) open,
+// and whether that could be told (reading another user's descriptors needs
+// privilege).
+func processHasFile(pid int, dev, ino uint64) (has, known bool) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
+	d, err := os.Open(dir)
+	if err != nil {
+		return false, false
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return false, false
+	}
+	var st unix.Stat_t
+	for _, name := range names {
+		if unix.Stat(dir+name, &st) == nil && uint64(st.Dev) == dev && st.Ino == ino {
+			return true, true
+		}
+	}
+	return false, true
+}

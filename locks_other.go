@@ -1,0 +1,6 @@
+//go:build !linux
+
+package pidfile
+
+// kernelHolder has no lock table to ask outside Linux.
+func kernelHolder(file) (int, kernelState) { return 0, kernelUnknown }

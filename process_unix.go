@@ -1,0 +1,13 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package pidfile
+
+import "golang.org/x/sys/unix"
+
+// processAlive reports whether a process with this PID exists. EPERM means
+// it exists but belongs to someone else. A zombie counts as alive: its PID
+// is not free for reuse yet.
+func processAlive(pid int) bool {
+	err := unix.Kill(pid, 0)
+	return err == nil || err == unix.EPERM
+}
