@@ -19,7 +19,6 @@ func openFile(op, path string, _ bool) (file, error) {
 // The methods below are unreachable: openFile never returns a file here.
 
 func (file) tryLock() (bool, error)                    { return false, errUnsupported }
-func (file) lockWait() error                           { return errUnsupported }
 func (file) readHead([]byte) (int, error)              { return 0, errUnsupported }
 func (file) replace([]byte) error                      { return errUnsupported }
 func (file) close() error                              { return errUnsupported }

@@ -52,7 +52,7 @@ func unsafePaths(t *testing.T) map[string]struct {
 		path      string
 		unchanged func(t *testing.T)
 	}{
-		"symlink":  {link, targetSame},
+		"symlink": {link, targetSame},
 		"dangling": {dangling, func(t *testing.T) {
 			if _, err := os.Lstat(danglingTarget); err == nil {
 				t.Error("a file was created through the dangling symlink")

@@ -123,9 +123,6 @@ func (f file) tryLock() (bool, error) {
 	return false, err
 }
 
-// lockWait takes an exclusive flock, waiting for it.
-func (f file) lockWait() error { return flock(f.fd, unix.LOCK_EX) }
-
 func flock(fd, how int) error {
 	for {
 		err := unix.Flock(fd, how)

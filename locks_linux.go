@@ -84,12 +84,13 @@ func parseLockLine(line string) (lockEntry, bool) {
 }
 
 // flockHolder returns the PID that the lock table at path gives for the
-// flock held on the file (dev, ino), and whether it lists one. A shared lock
-// (taken by a read-only Read on NFS) counts when no exclusive one is listed.
-func flockHolder(path string, dev, ino uint64) (pid int, ok bool) {
+// flock held on the file (dev, ino), and whether it lists one; errNoTable if
+// there is no table to read. A shared lock (taken by a read-only Read on NFS)
+// counts when no exclusive one is listed.
+func flockHolder(path string, dev, ino uint64) (pid int, ok bool, err error) {
 	t, err := os.Open(path)
 	if err != nil {
-		return 0, false
+		return 0, false, err
 	}
 	defer t.Close()
 	major, minor := unix.Major(dev), unix.Minor(dev)
@@ -101,13 +102,13 @@ func flockHolder(path string, dev, ino uint64) (pid int, ok bool) {
 			continue
 		}
 		if e.write {
-			return e.pid, true
+			return e.pid, true, nil
 		}
 		if !ok {
 			pid, ok = e.pid, true
 		}
 	}
-	return pid, ok
+	return pid, ok, nil
 }
 
 // kernelHolder asks the lock table who holds the flock on f, and checks the
@@ -120,7 +121,10 @@ func kernelHolder(f file) (int, kernelState) {
 	if err != nil {
 		return 0, kernelUnknown
 	}
-	pid, ok := flockHolder(procLocksPath, dev, ino)
+	pid, ok, err := flockHolder(procLocksPath, dev, ino)
+	if err != nil {
+		return 0, kernelNoTable
+	}
 	if !ok {
 		return 0, kernelUnknown
 	}

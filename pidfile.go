@@ -51,8 +51,10 @@
 package pidfile
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"sync"
@@ -61,9 +63,10 @@ import (
 
 // The op of each error names the public call that failed.
 const (
-	opClaim = "pidfile: claim"
-	opRead  = "pidfile: read"
-	opClose = "pidfile: close"
+	opClaim  = "pidfile: claim"
+	opRead   = "pidfile: read"
+	opClose  = "pidfile: close"
+	opVerify = "pidfile: verify"
 )
 
 // ErrLocked is the target for errors.Is when another process holds the lock
@@ -85,18 +88,20 @@ type LockedError struct {
 	// the content was still not the PID of a live process after the write
 	// window and the kernel could not tell. It is never negative.
 	PID int
-	// Err, if not nil, says why PID is 0. It matches ErrInvalidContent
-	// (with the content quoted) when the content is not a PID, and
-	// ErrInheritedLock when the kernel names a holder that has exited.
+	// Err, if not nil, says more: why PID is 0 (matching ErrInvalidContent,
+	// with the content quoted, when the content is not a PID, and
+	// ErrInheritedLock when the kernel names a holder that has exited), or,
+	// from ClaimContext, the context's error that ended the wait.
 	Err error
 }
 
 func (e *LockedError) Error() string {
 	msg := "pidfile: " + e.Path + ": locked by "
 	if e.PID > 0 {
-		return msg + "process " + strconv.Itoa(e.PID)
+		msg += "process " + strconv.Itoa(e.PID)
+	} else {
+		msg += "an unknown process"
 	}
-	msg += "an unknown process"
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
@@ -158,6 +163,30 @@ func Claim(path string) (*Guard, error) {
 	return &Guard{f: f, path: path}, nil
 }
 
+// ClaimContext is Claim that waits while another process holds the lock: for
+// a restarted daemon whose old instance is still shutting down. It tries
+// again as soon as the holder exits (on Linux, where it sleeps on a pidfd of
+// the holder) or after a backoff of up to a quarter second.
+//
+// When ctx is done first, it returns a *LockedError whose Err is ctx's error,
+// so the error matches both ErrLocked and ctx.Err(). It never blocks in
+// flock, so nothing is left waiting for the lock after it returns.
+func ClaimContext(ctx context.Context, path string) (*Guard, error) {
+	delay := firstDelay
+	for {
+		g, err := Claim(path)
+		var le *LockedError
+		if !errors.As(err, &le) {
+			return g, err
+		}
+		if err := waitTurn(ctx, le.PID, delay); err != nil {
+			le.Err = err
+			return nil, le
+		}
+		delay = min(2*delay, maxDelay)
+	}
+}
+
 // writePID replaces f's content with this process's PID and a newline.
 func writePID(f file) error {
 	var buf [len("2147483647\n")]byte
@@ -192,6 +221,44 @@ func (g *Guard) Close() error {
 	g.closed = true
 	if err := g.f.close(); err != nil {
 		return pathError(opClose, g.path, err)
+	}
+	return nil
+}
+
+// ErrReplaced is the target for errors.Is when Verify finds that the path no
+// longer names the file that the Guard locked.
+var ErrReplaced = errors.New("pidfile: the path no longer names the locked file")
+
+// Verify reports whether the Guard's path still names the file it locked. It
+// returns nil if so, and an error matching ErrReplaced if the file was
+// removed or another file was put in its place (an operator's rm, a tool that
+// unlinks pidfiles): then the lock no longer keeps a second instance out,
+// because that instance would create and lock a new file. A daemon can call
+// Verify now and then and stop, or Claim again, when it fails.
+//
+// Verify on a closed Guard returns an error matching os.ErrClosed.
+func (g *Guard) Verify() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return pathError(opVerify, g.path, os.ErrClosed)
+	}
+	dev, ino, nlink, err := g.f.identity()
+	if err != nil {
+		return pathError(opVerify, g.path, err)
+	}
+	if nlink == 0 {
+		return pathError(opVerify, g.path, fmt.Errorf("%w: the locked file was removed", ErrReplaced))
+	}
+	pdev, pino, err := pathIdentity(g.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return pathError(opVerify, g.path, fmt.Errorf("%w: the locked file was moved away", ErrReplaced))
+	}
+	if err != nil {
+		return pathError(opVerify, g.path, err)
+	}
+	if pdev != dev || pino != ino {
+		return pathError(opVerify, g.path, fmt.Errorf("%w: another file took its place", ErrReplaced))
 	}
 	return nil
 }
@@ -355,7 +422,8 @@ func (e *deadHolderError) Error() string {
 type kernelState int
 
 const (
-	kernelUnknown kernelState = iota // no lock table, or the holder is not visible
+	kernelNoTable kernelState = iota // no lock table to ask
+	kernelUnknown                    // the table lists no holder: it is not visible from this PID namespace
 	kernelLive                       // a live process took the lock and still has the file open
 	kernelStale                      // the process that took the lock is gone
 )

@@ -1,0 +1,92 @@
+package pidfile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// signalHolder signals the holder of f's lock through a pidfd, after the
+// kernel's lock table has named it twice: once before the pidfd pins the
+// process, once after. A PID that was reused between the table and the pidfd
+// fails the second check (the new process does not hold the lock).
+func signalHolder(f file, path string, sig unix.Signal) (int, error) {
+	pid, err := findHolder(f, path)
+	if err != nil {
+		return 0, err
+	}
+	kpid, state := kernelHolder(f)
+	switch state {
+	case kernelStale:
+		return 0, &LockedError{Path: path, Err: ErrInheritedLock}
+	case kernelUnknown:
+		// The lock is held, but by nobody this namespace can see: the
+		// content's PID, if any, belongs to another namespace.
+		return 0, pathError(opSignal, path, errors.New("the holder is not visible from this PID namespace"))
+	case kernelLive:
+		pid = kpid
+	}
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err == unix.ESRCH {
+		return 0, errHolderChanged
+	}
+	if err != nil {
+		return 0, pathError(opSignal, path, fmt.Errorf("pidfd_open %d: %w", pid, err))
+	}
+	defer unix.Close(pidfd)
+	if testHookSignal != nil {
+		testHookSignal("pinned")
+	}
+	if state == kernelLive {
+		if again, state := kernelHolder(f); state != kernelLive || again != pid {
+			return 0, errHolderChanged
+		}
+	}
+	err = unix.PidfdSendSignal(pidfd, sig, nil, 0)
+	if err == unix.ESRCH {
+		return 0, errHolderChanged
+	}
+	if err != nil {
+		return 0, pathError(opSignal, path, fmt.Errorf("signal process %d: %w", pid, err))
+	}
+	return pid, nil
+}
+
+// waitTurn returns when process pid exits, after d, or when ctx is done
+// (with ctx's error). It sleeps on a pidfd registered with the runtime's
+// poller, so no thread or goroutine is left behind; pid 0 or a pidfd that
+// cannot be had means a plain sleep.
+func waitTurn(ctx context.Context, pid int, d time.Duration) error {
+	if pid <= 0 {
+		return sleepContext(ctx, d)
+	}
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	if err == unix.ESRCH {
+		return nil // already gone
+	}
+	if err != nil {
+		return sleepContext(ctx, d)
+	}
+	pidfd := os.NewFile(uintptr(fd), "pidfd")
+	defer pidfd.Close()
+	rc, err := pidfd.SyscallConn()
+	if err != nil {
+		return sleepContext(ctx, d)
+	}
+	pidfd.SetReadDeadline(time.Now().Add(d))
+	stop := context.AfterFunc(ctx, func() { pidfd.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	rc.Read(func(fd uintptr) bool {
+		// A pidfd is readable once its process has exited. Returning
+		// false parks the goroutine in the poller until it is, or
+		// until the deadline.
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, _ := unix.Poll(p, 0)
+		return n > 0
+	})
+	return ctx.Err()
+}

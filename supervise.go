@@ -1,0 +1,166 @@
+package pidfile
+
+// The supervisor's side: signal the holder, wait for it to go. Both find the
+// holder as Read does; the platform files decide how sure the answer is.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+)
+
+const (
+	opSignal = "pidfile: signal"
+	opWait   = "pidfile: wait"
+)
+
+// ErrNotRunning is the target for errors.Is when Signal finds that no process
+// holds the pidfile (or that there is no file). No signal was sent.
+var ErrNotRunning = errors.New("pidfile: not running")
+
+// errHolderChanged means the holder changed while Signal checked it; Signal
+// starts over.
+var errHolderChanged = errors.New("pidfile: the holder changed while it was being checked")
+
+// signalAttempts bounds how often Signal starts over when the holder changes
+// under it: a pidfile whose holder changes this often has no holder to signal.
+const signalAttempts = 5
+
+// Signal sends sig to the process that holds the pidfile at path, and returns
+// its PID.
+//
+// On Linux it is race-free: it finds the holder, confirms it with the kernel's
+// lock table, opens a pidfd for it, confirms again that the same process still
+// holds the lock and has the file open, and signals through the pidfd, so a
+// process that exited and whose PID was reused is never signalled. If the
+// holder changes during the call, Signal starts over. If the holder is not
+// visible in this PID namespace, Signal fails rather than guess. Without a
+// lock table (/proc not mounted), the content's PID is signalled through a
+// pidfd, which still never reaches a reused PID but can reach a previous
+// holder that is alive in the microseconds after a new one takes the lock.
+//
+// Elsewhere Signal reads the holder's PID as Read does and calls kill(2): the
+// holder can exit between the two and its PID be reused, a window this
+// package cannot close without the kernel's help.
+//
+// If nobody holds the lock, or there is no file, Signal sends nothing and
+// returns an error matching ErrNotRunning. To find that out it may take the
+// lock for an instant, as Read does. sig must be a syscall.Signal; 0 checks
+// that the holder exists without signalling it.
+func Signal(path string, sig os.Signal) (int, error) {
+	s, ok := sig.(syscall.Signal)
+	if !ok {
+		return 0, pathError(opSignal, path, fmt.Errorf("unsupported signal %v", sig))
+	}
+	for attempt := 1; ; attempt++ {
+		f, err := openFile(opSignal, path, false)
+		if err == errNoFile {
+			return 0, pathError(opSignal, path, fmt.Errorf("%w: no pidfile", ErrNotRunning))
+		}
+		if err != nil {
+			return 0, err
+		}
+		pid, err := signalHolder(f, path, s)
+		f.close()
+		if err == errHolderChanged {
+			if attempt < signalAttempts {
+				continue
+			}
+			return 0, pathError(opSignal, path, err)
+		}
+		return pid, err
+	}
+}
+
+// findHolder is the start of Signal: who holds f's lock, or ErrNotRunning.
+func findHolder(f file, path string) (int, error) {
+	holder, err := lockOrFindHolder(f, opSignal, path)
+	if err != nil {
+		return 0, err
+	}
+	if holder == nil {
+		return 0, pathError(opSignal, path, fmt.Errorf("%w: nobody holds the lock", ErrNotRunning))
+	}
+	if testHookSignal != nil {
+		testHookSignal("found")
+	}
+	return holder.PID, nil
+}
+
+// testHookSignal is called at each step of Signal in tests, nil otherwise.
+var testHookSignal func(step string)
+
+// Wait returns nil once no process holds the pidfile at path, or there is no
+// file; or ctx's error (wrapped, with the path) when ctx is done first.
+//
+// On Linux it sleeps on a pidfd of the holder, so it wakes the moment the
+// holder exits; elsewhere, and for a holder that releases the lock without
+// exiting, it checks again with a backoff of up to a quarter second. Like
+// Read, each check may take the lock for an instant. Wait leaves no lock held
+// and no goroutine running when it returns.
+func Wait(ctx context.Context, path string) error {
+	delay := firstDelay
+	for {
+		f, err := openFile(opWait, path, false)
+		if err == errNoFile {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		locked, err := f.tryLock()
+		pid := 0
+		if err == nil && !locked {
+			pid = holderHint(f)
+		}
+		f.close()
+		if err != nil {
+			return pathError(opWait, path, fmt.Errorf("flock: %w", err))
+		}
+		if locked {
+			return nil
+		}
+		if err := waitTurn(ctx, pid, delay); err != nil {
+			return pathError(opWait, path, err)
+		}
+		delay = min(2*delay, maxDelay)
+	}
+}
+
+// The backoff between checks while waiting for a lock to be released.
+const (
+	firstDelay = 5 * time.Millisecond
+	maxDelay   = 250 * time.Millisecond
+)
+
+// holderHint returns a live process that holds f's lock, or 0, without
+// waiting out the write window: Wait and ClaimContext only use it to sleep
+// on, and check the lock again anyway.
+func holderHint(f file) int {
+	var buf [maxContent]byte
+	if n, err := f.readHead(buf[:]); err == nil {
+		if pid, err := ParsePID(buf[:n]); err == nil && processAlive(pid) {
+			return pid
+		}
+	}
+	if pid, state := kernelHolder(f); state == kernelLive {
+		return pid
+	}
+	return 0
+}
+
+// sleepContext waits for d or until ctx is done, and returns ctx's error in
+// that case.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
