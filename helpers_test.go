@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -42,27 +43,48 @@ func runHelper(role, path, arg string) int {
 	say := func(format string, a ...any) { fmt.Printf(format+"\n", a...) }
 	switch role {
 	case "hold":
-		// Claim, say "ready", hold until stdin closes. With arg "pause",
-		// stop inside the write window: say "locked", wait for a line,
-		// then write and say "written".
-		if arg == "pause" {
+		// Claim, say "ready PID", then obey lines on stdin until it
+		// closes: "release" closes the Guard, "ping" answers "pong".
+		// Flags in arg: "pause" stops in the write window (say "locked",
+		// wait for a line, write, say "written"); "notify" reports
+		// SIGUSR1 as "signal" instead of dying of it.
+		if strings.Contains(arg, "pause") {
 			testHookWriteWindow = func() {
 				say("locked")
 				in.ReadString('\n')
 			}
+		}
+		if strings.Contains(arg, "notify") {
+			c := make(chan os.Signal, 1)
+			signal.Notify(c, syscall.SIGUSR1)
+			go func() {
+				for range c {
+					say("signal")
+				}
+			}()
 		}
 		g, err := Claim(path)
 		if err != nil {
 			say("error %v", err)
 			return 1
 		}
-		if arg == "pause" {
+		if strings.Contains(arg, "pause") {
 			say("written")
 		}
 		say("ready %d", os.Getpid())
-		io.Copy(io.Discard, in)
-		g.Close()
-		return 0
+		for {
+			l, err := in.ReadString('\n')
+			switch strings.TrimSpace(l) {
+			case "release":
+				g.Close()
+				say("released")
+			case "ping":
+				say("pong")
+			}
+			if err != nil {
+				return 0
+			}
+		}
 	case "race":
 		// Claim in a loop. The witness is a directory that only a holder
 		// creates and removes: if it already exists, two processes held
@@ -128,9 +150,40 @@ func runHelper(role, path, arg string) int {
 		return 0
 	case "exit":
 		return 0
+	case "inherit":
+		// Claim, hand the locked descriptor to a child (which reads
+		// its stdin from this process's fd 3), say "child PID" and exit.
+		g, err := Claim(path)
+		if err != nil {
+			say("error %v", err)
+			return 1
+		}
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), helperRole+"=idle")
+		cmd.Stdin = os.NewFile(3, "stdin")
+		cmd.ExtraFiles = []*os.File{os.NewFile(uintptr(g.f.fd), path)}
+		if err := cmd.Start(); err != nil {
+			say("error %v", err)
+			return 1
+		}
+		say("child %d", cmd.Process.Pid)
+		return 0
 	case "idle":
 		io.Copy(io.Discard, in)
 		return 0
+	case "decoy":
+		// A live process that is not the holder. It does not handle
+		// SIGUSR1, so a signal kills it before it can answer a ping.
+		say("ready %d", os.Getpid())
+		for {
+			l, err := in.ReadString('\n')
+			if strings.TrimSpace(l) == "ping" {
+				say("pong")
+			}
+			if err != nil {
+				return 0
+			}
+		}
 	}
 	say("unknown role %q", role)
 	return 2
@@ -310,4 +363,33 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// answers sends "ping" and reports whether the helper answered "pong": a
+// helper killed by a signal it does not handle cannot answer.
+func (h *helper) answers() bool {
+	h.t.Helper()
+	if _, err := io.WriteString(h.stdin, "ping\n"); err != nil {
+		return false
+	}
+	select {
+	case l, ok := <-h.lines:
+		return ok && l == "pong"
+	case <-time.After(60 * time.Second):
+		h.t.Fatalf("helper %d said nothing for 60s", h.cmd.Process.Pid)
+	}
+	return false
+}
+
+// goroutinesSettle waits until the number of goroutines is at most n and
+// reports whether it got there. Goroutines that are ending need a moment to
+// be gone from the count; one that stays blocked never goes.
+func goroutinesSettle(n int) bool {
+	for range 1000 {
+		if runtime.NumGoroutine() <= n {
+			return true
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return false
 }

@@ -1,0 +1,154 @@
+package pidfile
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A new holder that has locked but not yet written, over content that names
+// a dead process: Read must name the new holder (from the kernel), not the
+// dead PID.
+func TestReadNamesNewHolderNotDeadPID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	writeFile(t, path, strconv.Itoa(deadPID(t))+"\n")
+	h := startHelper(t, "hold", path, "pause")
+	h.expect("locked")
+	r, err := Read(path)
+	if want := (LockedBy{PID: h.pid(), Source: FromKernel}); r != want || err != nil {
+		t.Errorf("Read = %#v, %v; want %#v", r, err, want)
+	}
+}
+
+// The content names a live decoy while the real holder is in its write
+// window: Signal must signal the holder and never the decoy.
+func TestSignalNeverSignalsDecoy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	decoy := startHelper(t, "decoy", path, "")
+	decoy.expect("ready ")
+	writeFile(t, path, strconv.Itoa(decoy.pid())+"\n")
+	h := startHelper(t, "hold", path, "pause notify")
+	h.expect("locked")
+	pid, err := Signal(path, syscall.SIGUSR1)
+	if err != nil || pid != h.pid() {
+		t.Errorf("Signal = %d, %v; want the holder %d", pid, err, h.pid())
+	}
+	if !decoy.answers() {
+		t.Fatal("Signal signalled the decoy named by the content")
+	}
+	h.expect("signal")
+}
+
+// The holder changes in the middle of Signal: the old holder lets go (and
+// stays alive), a new one claims. The old one must never be signalled.
+func TestSignalHolderChangesDuringCall(t *testing.T) {
+	for _, step := range []string{"found", "pinned"} {
+		t.Run(step, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			old := startHolder(t, path) // dies of SIGUSR1
+			var next *helper
+			testHookSignal = func(s string) {
+				if s == step && next == nil {
+					old.send("release")
+					old.expect("released")
+					next = startHelper(t, "hold", path, "notify")
+					next.expect("ready ")
+				}
+			}
+			defer func() { testHookSignal = nil }()
+			pid, err := Signal(path, syscall.SIGUSR1)
+			if next == nil {
+				t.Fatalf("Signal never reached step %q", step)
+			}
+			if err != nil || pid != next.pid() {
+				t.Errorf("Signal = %d, %v; want the new holder %d", pid, err, next.pid())
+			}
+			if !old.answers() {
+				t.Fatal("Signal signalled the old holder after it let go")
+			}
+			next.expect("signal")
+		})
+	}
+}
+
+// The process that took the lock exits while a child that inherited the
+// descriptor keeps it locked. Nobody may be named as the holder.
+func TestInheritedLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	// Orphans are handed to this process, so that the test can reap them.
+	must(t, unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+	r, w, err := os.Pipe()
+	must(t, err)
+	defer r.Close()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperRole+"=inherit", helperPath+"="+path)
+	cmd.ExtraFiles = []*os.File{r}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helper: %v", err)
+	}
+	child, err := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(string(out)), "child "))
+	if err != nil {
+		t.Fatalf("helper said %q", out)
+	}
+	t.Cleanup(func() {
+		w.Close()
+		unix.Kill(child, unix.SIGKILL)
+		var ws unix.WaitStatus
+		unix.Wait4(child, &ws, 0, nil)
+	})
+	if !lockedElsewhere(t, path) {
+		t.Fatal("the child did not keep the lock")
+	}
+
+	res, err := Read(path)
+	var le *LockedError
+	if !errors.As(err, &le) || le.PID != 0 || !errors.Is(err, ErrLocked) {
+		t.Fatalf("Read = %#v, %v; want a LockedError with PID 0", res, err)
+	}
+	if initialPIDNamespace(t) && !errors.Is(err, ErrInheritedLock) {
+		t.Errorf("Read = %v, want ErrInheritedLock", err)
+	}
+	if _, err := Signal(path, syscall.Signal(0)); err == nil {
+		t.Error("Signal found a holder to signal")
+	}
+}
+
+// initialPIDNamespace reports whether this process sees the host's PIDs: the
+// kernel lists one PID per namespace level, and only the host has one level.
+func initialPIDNamespace(t *testing.T) bool {
+	b, err := os.ReadFile("/proc/self/status")
+	must(t, err)
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == "NSpid:" {
+			return len(f) == 2
+		}
+	}
+	return false
+}
+
+// waitTurn sleeps on the holder's pidfd: it returns when the process exits,
+// long before its hour-long backstop.
+func TestWaitTurnWakesOnExit(t *testing.T) {
+	h := startHelper(t, "idle", "", "")
+	done := make(chan error, 1)
+	go func() { done <- waitTurn(context.Background(), h.pid(), time.Hour) }()
+	h.kill()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("waitTurn did not wake when the process exited")
+	}
+}

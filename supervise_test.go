@@ -1,0 +1,265 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package pidfile
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestSignalReachesHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	h := startHelper(t, "hold", path, "notify")
+	h.expect("ready ")
+	pid, err := Signal(path, syscall.SIGUSR1)
+	if err != nil || pid != h.pid() {
+		t.Fatalf("Signal = %d, %v; want %d", pid, err, h.pid())
+	}
+	h.expect("signal")
+}
+
+func TestSignalNotRunning(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	if _, err := Signal(path, syscall.SIGUSR1); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("no file: %v, want ErrNotRunning", err)
+	}
+	decoy := startHelper(t, "decoy", path, "")
+	decoy.expect("ready ")
+	// The content names a live process, but nobody holds the lock.
+	writeFile(t, path, strconv.Itoa(decoy.pid())+"\n")
+	if _, err := Signal(path, syscall.SIGUSR1); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("unheld file: %v, want ErrNotRunning", err)
+	}
+	if !decoy.answers() {
+		t.Error("Signal signalled the process named by an unheld pidfile")
+	}
+	if lockedElsewhere(t, path) {
+		t.Error("Signal left the lock held")
+	}
+}
+
+func TestSignalRejectsNonSyscallSignal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	g, err := Claim(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if _, err := Signal(path, fakeSignal{}); err == nil {
+		t.Error("Signal accepted a signal that is not a syscall.Signal")
+	}
+}
+
+type fakeSignal struct{}
+
+func (fakeSignal) String() string { return "fake" }
+func (fakeSignal) Signal()        {}
+
+// Wait blocks while the lock is held and returns once it is released, in
+// each way a holder can let go.
+func TestWaitReturnsWhenReleased(t *testing.T) {
+	for _, how := range []string{"close", "exit", "SIGKILL"} {
+		t.Run(how, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			h := startHolder(t, path)
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			if err := Wait(ctx, path); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Wait while held = %v, want DeadlineExceeded", err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- Wait(context.Background(), path) }()
+			release(t, h, how)
+			if err := <-done; err != nil {
+				t.Fatalf("Wait after %s: %v", how, err)
+			}
+			if lockedElsewhere(t, path) {
+				t.Error("Wait returned with a lock still held")
+			}
+		})
+	}
+}
+
+// release makes the holder h let go of its lock: by Close, by exit or by
+// SIGKILL.
+func release(t *testing.T, h *helper, how string) {
+	t.Helper()
+	switch how {
+	case "close":
+		h.send("release")
+		h.expect("released")
+	case "exit":
+		h.exit()
+	case "SIGKILL":
+		h.kill()
+	}
+}
+
+func TestWaitWithoutHolderReturnsAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // a wait would fail; there must be none
+	if err := Wait(ctx, path); err != nil {
+		t.Errorf("no file: %v", err)
+	}
+	writeFile(t, path, "1\n")
+	if err := Wait(ctx, path); err != nil {
+		t.Errorf("unheld file: %v", err)
+	}
+}
+
+func TestClaimContextWaitsForHolder(t *testing.T) {
+	for _, how := range []string{"close", "exit", "SIGKILL"} {
+		t.Run(how, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			h := startHolder(t, path)
+			type result struct {
+				g   *Guard
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				g, err := ClaimContext(context.Background(), path)
+				done <- result{g, err}
+			}()
+			release(t, h, how)
+			r := <-done
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			defer r.g.Close()
+			if got := readFile(t, path); got != ownPID() {
+				t.Errorf("content %q, want %q", got, ownPID())
+			}
+		})
+	}
+}
+
+// A canceled wait leaves no goroutine behind, no lock held, and says who
+// held the lock.
+func TestCancelLeavesNothingBehind(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	h := startHolder(t, path)
+	before := runtime.NumGoroutine()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 2)
+	go func() {
+		_, err := ClaimContext(ctx, path)
+		done <- err
+	}()
+	go func() { done <- Wait(ctx, path) }()
+	cancel()
+	for range 2 {
+		err := <-done
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("after cancel: %v, want context.Canceled", err)
+		}
+		var le *LockedError
+		if errors.As(err, &le) && (le.PID != h.pid() || !errors.Is(err, ErrLocked)) {
+			t.Errorf("ClaimContext: %v, want ErrLocked naming %d", err, h.pid())
+		}
+	}
+	if !goroutinesSettle(before) {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+	}
+	h.exit()
+	if lockedElsewhere(t, path) {
+		t.Error("a canceled call left the lock held")
+	}
+}
+
+func TestVerify(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		change   func(t *testing.T, path string)
+		replaced bool
+	}{
+		{"nothing", func(*testing.T, string) {}, false},
+		{"rewritten in place", func(t *testing.T, path string) { writeFile(t, path, "1\n") }, false},
+		{"rm", func(t *testing.T, path string) { must(t, os.Remove(path)) }, true},
+		{"moved away", func(t *testing.T, path string) { must(t, os.Rename(path, path+".old")) }, true},
+		{"replaced by rename", func(t *testing.T, path string) {
+			writeFile(t, path+".new", "1\n")
+			must(t, os.Rename(path+".new", path))
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			g, err := Claim(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			tc.change(t, path)
+			err = g.Verify()
+			if tc.replaced != errors.Is(err, ErrReplaced) || (!tc.replaced && err != nil) {
+				t.Errorf("Verify = %v, want replaced = %v", err, tc.replaced)
+			}
+		})
+	}
+}
+
+func TestVerifyAfterClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	g, err := Claim(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	if err := g.Verify(); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("Verify after Close = %v, want os.ErrClosed", err)
+	}
+}
+
+// util-linux flock(1) holds a lock and writes no PID. The kernel still knows
+// who holds it (on Linux); elsewhere the lock alone must still keep Claim out.
+func TestFlockUtilityHolder(t *testing.T) {
+	flockBin, err := exec.LookPath("flock")
+	if err != nil {
+		t.Skip("util-linux flock(1) is not installed; .ci/run installs it")
+	}
+	path := filepath.Join(t.TempDir(), "d.pid")
+	writeFile(t, path, "")
+	cmd := exec.Command(flockBin, "--nonblock", path, "cat")
+	stdin, err := cmd.StdinPipe()
+	must(t, err)
+	must(t, cmd.Start())
+	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
+	// Wait until flock holds the lock; the deadline only turns a flock that
+	// failed to start into a failure instead of a hang.
+	for deadline := time.Now().Add(60 * time.Second); !lockedElsewhere(t, path); {
+		if time.Now().After(deadline) {
+			t.Fatal("flock(1) never took the lock")
+		}
+		runtime.Gosched()
+	}
+	r, err := Read(path)
+	if runtime.GOOS == "linux" {
+		if want := (LockedBy{PID: cmd.Process.Pid, Source: FromKernel}); r != want || err != nil {
+			t.Errorf("Read = %#v, %v; want %#v", r, err, want)
+		}
+	} else if !errors.Is(err, ErrLocked) {
+		t.Errorf("Read = %#v, %v; want ErrLocked", r, err)
+	}
+	_, err = Claim(path)
+	var le *LockedError
+	if !errors.As(err, &le) {
+		t.Fatalf("Claim = %v, want a LockedError", err)
+	}
+	if runtime.GOOS == "linux" && le.PID != cmd.Process.Pid {
+		t.Errorf("Claim's LockedError names %d, want flock's PID %d", le.PID, cmd.Process.Pid)
+	}
+	if got := readFile(t, path); got != "" {
+		t.Errorf("Claim wrote %q into flock's file", got)
+	}
+}
