@@ -47,7 +47,7 @@ func runHelper(role, path, arg string) int {
 		// closes: "release" closes the Guard, "ping" answers "pong".
 		// Flags in arg: "pause" stops in the write window (say "locked",
 		// wait for a line, write, say "written"); "notify" reports
-		// SIGUSR1 as "signal" instead of dying of it.
+		// SIGTERM as "signal" instead of exiting.
 		if strings.Contains(arg, "pause") {
 			testHookWriteWindow = func() {
 				say("locked")
@@ -56,7 +56,7 @@ func runHelper(role, path, arg string) int {
 		}
 		if strings.Contains(arg, "notify") {
 			c := make(chan os.Signal, 1)
-			signal.Notify(c, syscall.SIGUSR1)
+			signal.Notify(c, syscall.SIGTERM)
 			go func() {
 				for range c {
 					say("signal")
@@ -127,6 +127,14 @@ func runHelper(role, path, arg string) int {
 		}
 		_, err := Claim(path)
 		say("claim %v", err)
+		// Still alive, so exit cannot have released the lock yet.
+		if r, err := Read(path); err != nil {
+			say("read %v", err)
+		} else if _, ok := r.(NotHeld); ok {
+			say("released")
+		} else {
+			say("held")
+		}
 		return 0
 	case "read":
 		r, err := Read(path)
@@ -159,7 +167,7 @@ func runHelper(role, path, arg string) int {
 			return 1
 		}
 		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), helperRole+"=idle")
+		cmd.Env = append(helperEnv(), helperRole+"=idle")
 		cmd.Stdin = os.NewFile(3, "stdin")
 		cmd.ExtraFiles = []*os.File{os.NewFile(uintptr(g.f.fd), path)}
 		if err := cmd.Start(); err != nil {
@@ -173,7 +181,8 @@ func runHelper(role, path, arg string) int {
 		return 0
 	case "decoy":
 		// A live process that is not the holder. It does not handle
-		// SIGUSR1, so a signal kills it before it can answer a ping.
+		// SIGTERM, so the Go runtime makes it exit at once if it gets
+		// one, and it can no longer answer a ping.
 		say("ready %d", os.Getpid())
 		for {
 			l, err := in.ReadString('\n')
@@ -187,6 +196,12 @@ func runHelper(role, path, arg string) int {
 	}
 	say("unknown role %q", role)
 	return 2
+}
+
+// helperEnv is the environment of a helper process. Under the race
+// detector a process sleeps a second at exit by default; helpers need not.
+func helperEnv() []string {
+	return append(os.Environ(), "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"))
 }
 
 // helper is a running helper process.
@@ -206,7 +221,7 @@ func startHelper(t *testing.T, role, path, arg string) *helper {
 
 func startHelperCmd(t *testing.T, cmd *exec.Cmd, role, path, arg string) *helper {
 	t.Helper()
-	cmd.Env = append(os.Environ(), helperRole+"="+role, helperPath+"="+path, helperArg+"="+arg)
+	cmd.Env = append(helperEnv(), helperRole+"="+role, helperPath+"="+path, helperArg+"="+arg)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -298,7 +313,7 @@ func startHolder(t *testing.T, path string) *helper {
 func deadPID(t *testing.T) int {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperRole+"=exit")
+	cmd.Env = append(helperEnv(), helperRole+"=exit")
 	cmd.Run()
 	return cmd.Process.Pid
 }

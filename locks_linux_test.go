@@ -73,7 +73,7 @@ func TestFlockHolder(t *testing.T) {
 		{"POSIX lock is not a flock", mkdev(0, 0x2a), 100, 0, false},
 		{"OFD lock is not a flock", mkdev(0, 6), 1028, 0, false},
 		{"same inode, other device", mkdev(0xfd, 2), 1310731, 0, false},
-		{"short line still parsed", mkdev(0, 0x2b), 7, 0, false},
+		{"short line still parsed", mkdev(0, 0x2b), 7, 1700, true},
 		{"nothing there", mkdev(1, 1), 1, 0, false},
 	} {
 		pid, ok, err := flockHolder(table, tc.dev, tc.ino)

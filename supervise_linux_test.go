@@ -38,12 +38,12 @@ func TestSignalNeverSignalsDecoy(t *testing.T) {
 	writeFile(t, path, strconv.Itoa(decoy.pid())+"\n")
 	h := startHelper(t, "hold", path, "pause notify")
 	h.expect("locked")
-	pid, err := Signal(path, syscall.SIGUSR1)
-	if err != nil || pid != h.pid() {
-		t.Errorf("Signal = %d, %v; want the holder %d", pid, err, h.pid())
-	}
+	pid, err := Signal(path, syscall.SIGTERM)
 	if !decoy.answers() {
 		t.Fatal("Signal signalled the decoy named by the content")
+	}
+	if err != nil || pid != h.pid() {
+		t.Fatalf("Signal = %d, %v; want the holder %d", pid, err, h.pid())
 	}
 	h.expect("signal")
 }
@@ -54,7 +54,7 @@ func TestSignalHolderChangesDuringCall(t *testing.T) {
 	for _, step := range []string{"found", "pinned"} {
 		t.Run(step, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "d.pid")
-			old := startHolder(t, path) // dies of SIGUSR1
+			old := startHolder(t, path) // dies of SIGTERM
 			var next *helper
 			testHookSignal = func(s string) {
 				if s == step && next == nil {
@@ -65,15 +65,15 @@ func TestSignalHolderChangesDuringCall(t *testing.T) {
 				}
 			}
 			defer func() { testHookSignal = nil }()
-			pid, err := Signal(path, syscall.SIGUSR1)
+			pid, err := Signal(path, syscall.SIGTERM)
 			if next == nil {
 				t.Fatalf("Signal never reached step %q", step)
 			}
-			if err != nil || pid != next.pid() {
-				t.Errorf("Signal = %d, %v; want the new holder %d", pid, err, next.pid())
-			}
 			if !old.answers() {
 				t.Fatal("Signal signalled the old holder after it let go")
+			}
+			if err != nil || pid != next.pid() {
+				t.Fatalf("Signal = %d, %v; want the new holder %d", pid, err, next.pid())
 			}
 			next.expect("signal")
 		})
@@ -90,7 +90,7 @@ func TestInheritedLock(t *testing.T) {
 	must(t, err)
 	defer r.Close()
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), helperRole+"=inherit", helperPath+"="+path)
+	cmd.Env = append(helperEnv(), helperRole+"=inherit", helperPath+"="+path)
 	cmd.ExtraFiles = []*os.File{r}
 	out, err := cmd.Output()
 	if err != nil {

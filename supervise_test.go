@@ -19,7 +19,7 @@ func TestSignalReachesHolder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	h := startHelper(t, "hold", path, "notify")
 	h.expect("ready ")
-	pid, err := Signal(path, syscall.SIGUSR1)
+	pid, err := Signal(path, syscall.SIGTERM)
 	if err != nil || pid != h.pid() {
 		t.Fatalf("Signal = %d, %v; want %d", pid, err, h.pid())
 	}
@@ -28,14 +28,14 @@ func TestSignalReachesHolder(t *testing.T) {
 
 func TestSignalNotRunning(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
-	if _, err := Signal(path, syscall.SIGUSR1); !errors.Is(err, ErrNotRunning) {
+	if _, err := Signal(path, syscall.SIGTERM); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("no file: %v, want ErrNotRunning", err)
 	}
 	decoy := startHelper(t, "decoy", path, "")
 	decoy.expect("ready ")
 	// The content names a live process, but nobody holds the lock.
 	writeFile(t, path, strconv.Itoa(decoy.pid())+"\n")
-	if _, err := Signal(path, syscall.SIGUSR1); !errors.Is(err, ErrNotRunning) {
+	if _, err := Signal(path, syscall.SIGTERM); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("unheld file: %v, want ErrNotRunning", err)
 	}
 	if !decoy.answers() {
@@ -188,6 +188,10 @@ func TestVerify(t *testing.T) {
 		{"rewritten in place", func(t *testing.T, path string) { writeFile(t, path, "1\n") }, false},
 		{"rm", func(t *testing.T, path string) { must(t, os.Remove(path)) }, true},
 		{"moved away", func(t *testing.T, path string) { must(t, os.Rename(path, path+".old")) }, true},
+		{"moved away, new file made", func(t *testing.T, path string) {
+			must(t, os.Rename(path, path+".old"))
+			writeFile(t, path, "1\n")
+		}, true},
 		{"replaced by rename", func(t *testing.T, path string) {
 			writeFile(t, path+".new", "1\n")
 			must(t, os.Rename(path+".new", path))
