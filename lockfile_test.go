@@ -124,16 +124,6 @@ func TestUnsafePathMessagesSayWhy(t *testing.T) {
 	}
 }
 
-func TestDeviceNodeIsRefused(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "null.pid")
-	if err := unix.Mknod(path, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
-		t.Skipf("cannot make a device node here (%v); /dev/null is covered by TestUnsafePathsAreRefused", err)
-	}
-	if _, err := Claim(path); !errors.Is(err, ErrUnsafeFile) {
-		t.Errorf("Claim = %v, want ErrUnsafeFile", err)
-	}
-}
-
 // A symlink among the parent directories (/var/run -> /run) is normal.
 func TestSymlinkedParentWorks(t *testing.T) {
 	dir := t.TempDir()

@@ -5,6 +5,7 @@ package pidfile
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -13,12 +14,13 @@ import (
 // signalHolder reads the holder's PID and kills it. Between the two the
 // holder can exit and its PID be reused: these systems have no way to pin a
 // process that this package could use.
-func signalHolder(f file, path string, sig unix.Signal) (int, error) {
+func signalHolder(f file, path string, sig os.Signal) (int, error) {
+	s, _ := toSignal(sig)
 	pid, err := findHolder(f, path)
 	if err != nil {
 		return 0, err
 	}
-	if err := unix.Kill(pid, sig); err == unix.ESRCH {
+	if err := unix.Kill(pid, s); err == unix.ESRCH {
 		return 0, errHolderChanged
 	} else if err != nil {
 		return 0, pathError(opSignal, path, fmt.Errorf("signal process %d: %w", pid, err))

@@ -14,7 +14,8 @@ import (
 // kernel's lock table has named it twice: once before the pidfd pins the
 // process, once after. A PID that was reused between the table and the pidfd
 // fails the second check (the new process does not hold the lock).
-func signalHolder(f file, path string, sig unix.Signal) (int, error) {
+func signalHolder(f file, path string, sig os.Signal) (int, error) {
+	s, _ := toSignal(sig)
 	pid, err := findHolder(f, path)
 	if err != nil {
 		return 0, err
@@ -46,7 +47,7 @@ func signalHolder(f file, path string, sig unix.Signal) (int, error) {
 			return 0, errHolderChanged
 		}
 	}
-	err = unix.PidfdSendSignal(pidfd, sig, nil, 0)
+	err = unix.PidfdSendSignal(pidfd, s, nil, 0)
 	if err == unix.ESRCH {
 		return 0, errHolderChanged
 	}

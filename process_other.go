@@ -4,12 +4,14 @@ package pidfile
 
 import (
 	"context"
-	"syscall"
+	"os"
 	"time"
 )
 
 func processAlive(int) bool { return false }
 
-func signalHolder(file, string, syscall.Signal) (int, error) { return 0, errUnsupported }
+func signalHolder(file, string, os.Signal) (int, error) { return 0, errUnsupported }
+
+func toSignal(os.Signal) (int, bool) { return 0, true }
 
 func waitTurn(ctx context.Context, _ int, d time.Duration) error { return sleepContext(ctx, d) }

@@ -2,7 +2,11 @@
 
 package pidfile
 
-import "golang.org/x/sys/unix"
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
 
 // processAlive reports whether a process with this PID exists. EPERM means
 // it exists but belongs to someone else. A zombie counts as alive: its PID
@@ -10,4 +14,10 @@ import "golang.org/x/sys/unix"
 func processAlive(pid int) bool {
 	err := unix.Kill(pid, 0)
 	return err == nil || err == unix.EPERM
+}
+
+// toSignal converts sig for kill(2) and pidfd_send_signal(2).
+func toSignal(sig os.Signal) (unix.Signal, bool) {
+	s, ok := sig.(unix.Signal)
+	return s, ok
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 )
 
@@ -48,11 +47,10 @@ const signalAttempts = 5
 //
 // If nobody holds the lock, or there is no file, Signal sends nothing and
 // returns an error matching ErrNotRunning. To find that out it may take the
-// lock for an instant, as Read does. sig must be a syscall.Signal; 0 checks
-// that the holder exists without signalling it.
+// lock for an instant, as Read does. sig must be a syscall.Signal;
+// syscall.Signal(0) checks that the holder exists without signalling it.
 func Signal(path string, sig os.Signal) (int, error) {
-	s, ok := sig.(syscall.Signal)
-	if !ok {
+	if _, ok := toSignal(sig); !ok {
 		return 0, pathError(opSignal, path, fmt.Errorf("unsupported signal %v", sig))
 	}
 	for attempt := 1; ; attempt++ {
@@ -63,7 +61,7 @@ func Signal(path string, sig os.Signal) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		pid, err := signalHolder(f, path, s)
+		pid, err := signalHolder(f, path, sig)
 		f.close()
 		if err == errHolderChanged {
 			if attempt < signalAttempts {

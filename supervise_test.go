@@ -234,7 +234,9 @@ func TestFlockUtilityHolder(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "d.pid")
 	writeFile(t, path, "")
-	cmd := exec.Command(flockBin, "--nonblock", path, "cat")
+	// Blocking, not --nonblock: lockedElsewhere below takes the lock for an
+	// instant while it checks, and flock must outlast that.
+	cmd := exec.Command(flockBin, path, "cat")
 	stdin, err := cmd.StdinPipe()
 	must(t, err)
 	must(t, cmd.Start())
