@@ -158,6 +158,8 @@ func runHelper(role, path, arg string) int {
 		return 0
 	case "exit":
 		return 0
+	case "budget":
+		return runBudgetHelper(path)
 	case "inherit":
 		// Claim, hand the locked descriptor to a child (which reads
 		// its stdin from this process's fd 3), say "child PID" and exit.

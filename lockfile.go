@@ -32,7 +32,7 @@ func (e *unsafeError) Error() string        { return e.what + "; refusing to use
 func (e *unsafeError) Is(target error) bool { return target == ErrUnsafeFile }
 func refuse(op, path, what string) error    { return pathError(op, path, &unsafeError{what}) }
 func pathError(op, path string, err error) error {
-	return &fs.PathError{Op: "pidfile: " + op, Path: path, Err: err}
+	return &fs.PathError{Op: op, Path: path, Err: err}
 }
 
 // file is one open file description of a lock file. The flock, if taken, is

@@ -187,10 +187,14 @@ func ClaimContext(ctx context.Context, path string) (*Guard, error) {
 	}
 }
 
+// selfPID is this process's PID. os.Getpid is a system call each time, and a
+// Go process never forks without exec, so once is enough.
+var selfPID = os.Getpid()
+
 // writePID replaces f's content with this process's PID and a newline.
 func writePID(f file) error {
 	var buf [len("2147483647\n")]byte
-	b := strconv.AppendInt(buf[:0], int64(os.Getpid()), 10)
+	b := strconv.AppendInt(buf[:0], int64(selfPID), 10)
 	return f.replace(append(b, '\n'))
 }
 

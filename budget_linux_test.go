@@ -1,0 +1,170 @@
+package pidfile
+
+// Budgets: the system calls and heap allocations each operation may cost.
+// They are exact counts, not timings, so they hold on a noisy machine.
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// budget is what one operation may cost.
+type budget struct {
+	op       string
+	syscalls int // what the job needs, named in why
+	allocs   float64
+	why      string
+}
+
+var budgets = []budget{
+	{"Claim", 5, 3, "open, fstat, flock, pwrite, ftruncate"},
+	{"Close", 1, 0, "close"},
+	{"ReadNotExist", 1, 1, "open"},
+	{"ReadNotHeld", 3, 3, "open, fstat, flock"},
+	{"ReadLocked", 6, 4, "open, fstat, flock, pread, kill(pid, 0), close"},
+	{"ParsePID", 0, 0, "none"},
+}
+
+// budgetOp is one measured operation: setup and teardown run outside the
+// measurement, run inside; the three may be repeated.
+type budgetOp struct {
+	setup, run, teardown func()
+}
+
+// budgetOps returns the operations of the budgets, on files in dir, and a
+// function that releases what they hold.
+func budgetOps(dir string) (map[string]budgetOp, func()) {
+	free := filepath.Join(dir, "free.pid")
+	none := filepath.Join(dir, "none.pid")
+	held := filepath.Join(dir, "held.pid")
+	os.WriteFile(free, nil, 0o644)
+	holder, _ := Claim(held) // another description of this process holds it
+	var g *Guard
+	var r Result
+	content := []byte("4194304\n")
+	nothing := func() {}
+	return map[string]budgetOp{
+		"Claim":        {nothing, func() { g, _ = Claim(free) }, func() { g.Close() }},
+		"Close":        {func() { g, _ = Claim(free) }, func() { g.Close() }, nothing},
+		"ReadNotExist": {nothing, func() { Read(none) }, nothing},
+		"ReadNotHeld":  {nothing, func() { r, _ = Read(free) }, func() { r.(NotHeld).Guard.Close() }},
+		"ReadLocked":   {nothing, func() { Read(held) }, nothing},
+		"ParsePID":     {nothing, func() { ParsePID(content) }, nothing},
+	}, func() { holder.Close() }
+}
+
+// runBudgetHelper is the helper role "budget": each operation runs once to
+// warm up, then once between two marker calls, on one locked thread.
+func runBudgetHelper(dir string) int {
+	runtime.LockOSThread()
+	ops, done := budgetOps(dir)
+	defer done()
+	for _, b := range budgets {
+		op := ops[b.op]
+		op.setup()
+		op.run()
+		op.teardown()
+		op.setup()
+		unix.Access("/pidfile-budget/"+b.op+"/begin", unix.F_OK)
+		op.run()
+		unix.Access("/pidfile-budget/"+b.op+"/end", unix.F_OK)
+		op.teardown()
+	}
+	return 0
+}
+
+// runtimeCalls are made by the Go runtime on any thread (scheduling, memory,
+// preemption signals), not by this package.
+var runtimeCalls = map[string]bool{
+	"futex": true, "nanosleep": true, "sched_yield": true, "mmap": true, "munmap": true,
+	"madvise": true, "rt_sigreturn": true, "rt_sigprocmask": true, "sigaltstack": true,
+	"clone": true, "clone3": true, "gettid": true, "tgkill": true,
+}
+
+var straceLine = regexp.MustCompile(`^(\d+)\s+(?:<\.\.\. )?([a-z0-9_]+)[( ]`)
+
+func TestSystemCallBudgets(t *testing.T) {
+	strace, err := exec.LookPath("strace")
+	if err != nil {
+		t.Skip("strace is not installed; .ci/run installs it")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "strace.out")
+	cmd := exec.Command(strace, "-f", "-qq", "-o", out, os.Args[0])
+	cmd.Env = append(helperEnv(), helperRole+"=budget", helperPath+"="+dir)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Skipf("strace cannot trace here (%v): %s", err, b)
+	}
+	f, err := os.Open(out)
+	must(t, err)
+	defer f.Close()
+
+	calls := map[string][]string{}
+	var op, tid string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.Index(line, `"/pidfile-budget/`); i >= 0 {
+			parts := strings.Split(line[i+1:], "/")
+			if parts[3][:3] == "beg" {
+				op, tid = parts[2], strings.Fields(line)[0]
+				calls[op] = []string{}
+			} else {
+				op = ""
+			}
+			continue
+		}
+		m := straceLine.FindStringSubmatch(line)
+		if op == "" || m == nil || m[1] != tid || strings.Contains(line, "resumed>") || runtimeCalls[m[2]] {
+			continue
+		}
+		calls[op] = append(calls[op], m[2])
+	}
+	for _, b := range budgets {
+		got, ok := calls[b.op]
+		if !ok {
+			t.Errorf("%s: no trace between the markers", b.op)
+			continue
+		}
+		t.Logf("%-12s %d system calls: %s", b.op, len(got), strings.Join(got, ", "))
+		if len(got) > b.syscalls {
+			t.Errorf("%s made %d system calls (%s); the budget is %d (%s)",
+				b.op, len(got), strings.Join(got, ", "), b.syscalls, b.why)
+		}
+	}
+}
+
+func TestAllocationBudgets(t *testing.T) {
+	ops, done := budgetOps(t.TempDir())
+	defer done()
+	for _, b := range budgets {
+		op := ops[b.op]
+		op.setup()
+		op.run() // warm up
+		op.teardown()
+		const runs = 100
+		var total uint64
+		var before, after runtime.MemStats
+		for range runs {
+			op.setup()
+			runtime.ReadMemStats(&before)
+			op.run()
+			runtime.ReadMemStats(&after)
+			op.teardown()
+			total += after.Mallocs - before.Mallocs
+		}
+		got := float64(total) / runs
+		t.Logf("%-12s %v allocations", b.op, got)
+		if got > b.allocs {
+			t.Errorf("%s: %v allocations, budget %v", b.op, got, b.allocs)
+		}
+	}
+}
