@@ -158,6 +158,23 @@ func runHelper(role, path, arg string) int {
 		return 0
 	case "exit":
 		return 0
+	case "manylocks":
+		// Hold arg flocks on as many files in the directory path, as the
+		// other daemons of a busy host would, until stdin closes.
+		n, _ := strconv.Atoi(arg)
+		for i := range n {
+			fd, err := unix.Open(fmt.Sprintf("%s/%d.lock", path, i), unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+			if err == nil {
+				err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+			}
+			if err != nil {
+				say("error %v", err)
+				return 1
+			}
+		}
+		say("ready %d", os.Getpid())
+		io.Copy(io.Discard, in)
+		return 0
 	case "budget":
 		return runBudgetHelper(path)
 	case "inherit":
@@ -208,7 +225,7 @@ func helperEnv() []string {
 
 // helper is a running helper process.
 type helper struct {
-	t     *testing.T
+	t     testing.TB
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	lines chan string
@@ -216,12 +233,12 @@ type helper struct {
 
 // startHelper starts the test binary in role with path and arg. The process
 // is killed and reaped when the test ends.
-func startHelper(t *testing.T, role, path, arg string) *helper {
+func startHelper(t testing.TB, role, path, arg string) *helper {
 	t.Helper()
 	return startHelperCmd(t, exec.Command(os.Args[0]), role, path, arg)
 }
 
-func startHelperCmd(t *testing.T, cmd *exec.Cmd, role, path, arg string) *helper {
+func startHelperCmd(t testing.TB, cmd *exec.Cmd, role, path, arg string) *helper {
 	t.Helper()
 	cmd.Env = append(helperEnv(), helperRole+"="+role, helperPath+"="+path, helperArg+"="+arg)
 	cmd.Stderr = os.Stderr
@@ -304,7 +321,7 @@ func (h *helper) kill() {
 func (h *helper) pid() int { return h.cmd.Process.Pid }
 
 // startHolder starts a helper that claims path, and waits until it holds it.
-func startHolder(t *testing.T, path string) *helper {
+func startHolder(t testing.TB, path string) *helper {
 	t.Helper()
 	h := startHelper(t, "hold", path, "")
 	h.expect("ready ")
@@ -365,7 +382,7 @@ func holdForeignLock(t *testing.T, path string) func() {
 }
 
 // writeFile creates path with content, failing the test on error.
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)

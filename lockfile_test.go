@@ -66,7 +66,7 @@ func unsafePaths(t *testing.T) map[string]struct {
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
