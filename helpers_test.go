@@ -158,6 +158,25 @@ func runHelper(role, path, arg string) int {
 		return 0
 	case "exit":
 		return 0
+	case "exec":
+		// Claim, then exec this binary as "idle", in the same process;
+		// with arg "keep", call KeepOnExec first.
+		g, err := Claim(path)
+		if err == nil && arg == "keep" {
+			err = g.KeepOnExec()
+		}
+		if err != nil {
+			say("error %v", err)
+			return 1
+		}
+		env := append(helperEnv(), helperRole+"=idle-ready")
+		err = syscall.Exec(os.Args[0], os.Args[:1], env)
+		say("error %v", err)
+		return 1
+	case "idle-ready":
+		say("ready %d", os.Getpid())
+		io.Copy(io.Discard, in)
+		return 0
 	case "manylocks":
 		// Hold arg flocks on as many files in the directory path, as the
 		// other daemons of a busy host would, until stdin closes.
@@ -220,7 +239,13 @@ func runHelper(role, path, arg string) int {
 // helperEnv is the environment of a helper process. Under the race
 // detector a process sleeps a second at exit by default; helpers need not.
 func helperEnv() []string {
-	return append(os.Environ(), "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"))
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PIDFILE_TEST_") { // a helper's own role
+			env = append(env, kv)
+		}
+	}
+	return append(env, "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"))
 }
 
 // helper is a running helper process.

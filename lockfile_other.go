@@ -21,6 +21,7 @@ func openFile(op, path string, _ bool) (file, error) {
 func (file) tryLock() (bool, error)                    { return false, errUnsupported }
 func (file) readHead([]byte) (int, error)              { return 0, errUnsupported }
 func (file) replace([]byte) error                      { return errUnsupported }
+func (file) keepOnExec() error                         { return errUnsupported }
 func (file) close() error                              { return errUnsupported }
 func (file) identity() (uint64, uint64, uint64, error) { return 0, 0, 0, errUnsupported }
 

@@ -167,6 +167,13 @@ func (f file) replace(data []byte) error {
 	}
 }
 
+// keepOnExec clears close-on-exec, so that the descriptor, and the lock,
+// pass to the program this process execs.
+func (f file) keepOnExec() error {
+	_, err := unix.FcntlInt(uintptr(f.fd), unix.F_SETFD, 0)
+	return err
+}
+
 // close closes the descriptor, which releases the flock. The EINTR of close
 // is not retried: the descriptor is gone either way on the supported systems.
 func (f file) close() error { return unix.Close(f.fd) }

@@ -67,6 +67,7 @@ const (
 	opRead   = "pidfile: read"
 	opClose  = "pidfile: close"
 	opVerify = "pidfile: verify"
+	opKeep   = "pidfile: keep on exec"
 )
 
 // ErrLocked is the target for errors.Is when another process holds the lock
@@ -263,6 +264,27 @@ func (g *Guard) Verify() error {
 	}
 	if pdev != dev || pino != ino {
 		return pathError(opVerify, g.path, fmt.Errorf("%w: another file took its place", ErrReplaced))
+	}
+	return nil
+}
+
+// KeepOnExec lets the lock survive an exec of this process: it clears
+// close-on-exec on the Guard's descriptor, so that after syscall.Exec the new
+// program holds the lock, and the pidfile, which names this process's PID,
+// names it. This is how a wrapper claims a pidfile for a program that knows
+// nothing of pidfiles (cmd/pidfile's run).
+//
+// Call it right before syscall.Exec. Until then, every child this process
+// starts inherits the descriptor too and keeps the lock held after this
+// process exits (see ErrInheritedLock).
+func (g *Guard) KeepOnExec() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return pathError(opKeep, g.path, os.ErrClosed)
+	}
+	if err := g.f.keepOnExec(); err != nil {
+		return pathError(opKeep, g.path, err)
 	}
 	return nil
 }

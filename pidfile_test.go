@@ -472,3 +472,36 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// KeepOnExec hands the lock to the program this process execs; without it,
+// exec releases the lock (close-on-exec).
+func TestKeepOnExec(t *testing.T) {
+	for _, keep := range []bool{true, false} {
+		t.Run(fmt.Sprint("keep=", keep), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			arg := ""
+			if keep {
+				arg = "keep"
+			}
+			h := startHelper(t, "exec", path, arg)
+			h.expect("ready ") // said after the exec
+			r, err := Read(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if nh, ok := r.(NotHeld); ok {
+				nh.Guard.Close()
+			}
+			want := Result(LockedBy{PID: h.pid(), Source: FromContent})
+			if !keep {
+				want = NotHeld{}
+				if _, ok := r.(NotHeld); ok {
+					r = NotHeld{}
+				}
+			}
+			if r != want {
+				t.Errorf("after exec: Read = %#v, want %#v", r, want)
+			}
+		})
+	}
+}
