@@ -39,6 +39,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"runtime/debug"
@@ -177,21 +178,26 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if len(cmd) == 0 {
 		return c.fail("missing CMD after PATH --")
 	}
+	// Look CMD up before claiming, so that a typo never takes the lock.
 	bin, err := exec.LookPath(cmd[0])
+	if errors.Is(err, fs.ErrPermission) {
+		fmt.Fprintf(stderr, "pidfile run: %s: not executable\n", cmd[0])
+		return exitCannotExec
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "pidfile run: %s: command not found\n", cmd[0])
 		return exitNotFound
 	}
 
-	var g *pidfile.Guard
-	if *wait > 0 {
+	g, err := pidfile.Claim(path)
+	var locked *pidfile.LockedError
+	if errors.As(err, &locked) && *wait > 0 {
+		// Say so, for the operator who wonders why nothing happens yet.
+		fmt.Fprintf(stderr, "pidfile run: %s is held by %s; waiting up to %v\n", path, holderText(locked), *wait)
 		ctx, cancel := context.WithTimeout(context.Background(), *wait)
 		g, err = pidfile.ClaimContext(ctx, path)
 		cancel()
-	} else {
-		g, err = pidfile.Claim(path)
 	}
-	var locked *pidfile.LockedError
 	if errors.As(err, &locked) {
 		fmt.Fprintf(stderr, "pidfile run: %s is held by %s\n", path, holderText(locked))
 		return exitNotRunning

@@ -1,0 +1,379 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package main
+
+// End-to-end tests: the command is built once and run as a user would run
+// it, against real processes.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bin is the command built by TestMain.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pidfile-cmd")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "pidfile")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building the command: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is what one run of the command did.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// pidfileCmd runs the command to completion.
+func pidfileCmd(t *testing.T, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("pidfile %v: %v", args, err)
+	}
+	r := result{out.String(), errOut.String(), cmd.ProcessState.ExitCode()}
+	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic") {
+		t.Errorf("pidfile %v crashed:\n%s", args, r.stderr)
+	}
+	return r
+}
+
+// daemon is a long-running process started by the test: a `pidfile run`
+// whose command is cat, which runs until its stdin closes.
+type daemon struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stderr chan string
+	done   chan struct{}
+}
+
+// stderrLine returns the next line the process wrote to stderr.
+func (d *daemon) stderrLine(t *testing.T) string {
+	t.Helper()
+	select {
+	case l, ok := <-d.stderr:
+		if !ok {
+			t.Fatalf("%v closed stderr", d.cmd.Args)
+		}
+		return l
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%v wrote nothing to stderr for 60s", d.cmd.Args)
+	}
+	return ""
+}
+
+// start starts name with args; the process is killed and reaped when the
+// test ends.
+func start(t *testing.T, name string, args ...string) *daemon {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	d := &daemon{cmd: cmd, stdin: stdin, done: make(chan struct{}), stderr: make(chan string, 16)}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			d.stderr <- sc.Text()
+		}
+		close(d.stderr)
+		cmd.Wait() // after the reads: Wait closes the pipe
+		close(d.done)
+	}()
+	t.Cleanup(func() {
+		// Closing stdin ends a cat that outlived its parent (flock's child),
+		// which would otherwise keep the stderr pipe open.
+		stdin.Close()
+		cmd.Process.Kill()
+		<-d.done
+	})
+	return d
+}
+
+// startRun starts `pidfile run ARGS... PATH -- cat` and waits until the
+// pidfile names it.
+func startRun(t *testing.T, path string, flags ...string) *daemon {
+	t.Helper()
+	d := start(t, bin, append(append([]string{"run"}, flags...), path, "--", "cat")...)
+	d.waitHolding(t, path)
+	return d
+}
+
+func (d *daemon) pid() int { return d.cmd.Process.Pid }
+
+// waitHolding waits until `pidfile pid PATH` names this process. The
+// deadline turns a daemon that never gets there into a failure, not a hang.
+func (d *daemon) waitHolding(t *testing.T, path string) {
+	t.Helper()
+	want := strconv.Itoa(d.pid()) + "\n"
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if r := pidfileCmd(t, "pid", path); r.stdout == want {
+			return
+		}
+		select {
+		case <-d.done:
+			t.Fatalf("%v exited before it held %s", d.cmd.Args, path)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v never held %s", d.cmd.Args, path)
+		}
+	}
+}
+
+// stop closes the daemon's stdin and waits for it to exit.
+func (d *daemon) stop(t *testing.T) {
+	t.Helper()
+	d.stdin.Close()
+	<-d.done
+}
+
+// signalled reports the signal that ended the daemon, once it has ended.
+func (d *daemon) signalled(t *testing.T) syscall.Signal {
+	t.Helper()
+	select {
+	case <-d.done:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%v did not exit", d.cmd.Args)
+	}
+	ws := d.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if !ws.Signaled() {
+		return 0
+	}
+	return ws.Signal()
+}
+
+func TestRunTwice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	first := startRun(t, path)
+	content, err := os.ReadFile(path)
+	if err != nil || string(content) != strconv.Itoa(first.pid())+"\n" {
+		t.Errorf("pidfile holds %q, %v; want the PID of the command run in place, %d", content, err, first.pid())
+	}
+	r := pidfileCmd(t, "run", path, "--", "true")
+	if r.code != 1 || !strings.Contains(r.stderr, strconv.Itoa(first.pid())) {
+		t.Errorf("second run: exit %d, stderr %q; want 1 naming %d", r.code, r.stderr, first.pid())
+	}
+	if strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("second run said more than one line: %q", r.stderr)
+	}
+}
+
+func TestStatusExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "d.pid")
+	if r := pidfileCmd(t, "status", path); r.code != 3 {
+		t.Errorf("no file: exit %d, want 3", r.code)
+	}
+	d := startRun(t, path)
+	if r := pidfileCmd(t, "status", path); r.code != 0 || r.stdout != strconv.Itoa(d.pid())+"\n" {
+		t.Errorf("running: exit %d, stdout %q; want 0 and %d", r.code, r.stdout, d.pid())
+	}
+	d.stop(t)
+	if r := pidfileCmd(t, "status", path); r.code != 1 {
+		t.Errorf("stopped: exit %d, want 1", r.code)
+	}
+	link := filepath.Join(dir, "link.pid")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	if r := pidfileCmd(t, "status", link); r.code != 4 || !strings.Contains(r.stderr, "symbolic link") {
+		t.Errorf("symlink: exit %d, stderr %q; want 4 and the reason", r.code, r.stderr)
+	}
+	if r := pidfileCmd(t, "status"); r.code != 4 {
+		t.Errorf("no PATH: exit %d, want 4", r.code)
+	}
+}
+
+func TestPID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	if r := pidfileCmd(t, "pid", path); r.code != 1 || r.stdout != "" {
+		t.Errorf("no file: exit %d, stdout %q; want 1 and nothing", r.code, r.stdout)
+	}
+	if err := os.WriteFile(path, []byte("garbage\x00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := pidfileCmd(t, "pid", path); r.code != 1 || r.stdout != "" {
+		t.Errorf("garbage, not held: exit %d, stdout %q; want 1 and nothing", r.code, r.stdout)
+	}
+	d := startRun(t, path)
+	if r := pidfileCmd(t, "pid", path); r.code != 0 || r.stdout != strconv.Itoa(d.pid())+"\n" {
+		t.Errorf("running: exit %d, stdout %q; want 0 and %d", r.code, r.stdout, d.pid())
+	}
+}
+
+func TestJSON(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	check := func(sub string, want state, code int) {
+		t.Helper()
+		r := pidfileCmd(t, sub, "-json", path)
+		var got state
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got != want || r.code != code {
+			t.Errorf("%s -json: %q (exit %d), want %+v (exit %d)", sub, r.stdout, r.code, want, code)
+		}
+	}
+	check("status", state{Path: path, State: "no-file"}, 3)
+	d := startRun(t, path)
+	check("status", state{Path: path, State: "running", PID: d.pid(), Source: "content"}, 0)
+	check("pid", state{Path: path, State: "running", PID: d.pid(), Source: "content"}, 0)
+	d.stop(t)
+	check("pid", state{Path: path, State: "not-running"}, 1)
+}
+
+func TestKillThenWait(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	d := startRun(t, path)
+	if r := pidfileCmd(t, "kill", path); r.code != 0 {
+		t.Fatalf("kill: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := pidfileCmd(t, "wait", "-timeout", "60s", path); r.code != 0 {
+		t.Errorf("wait: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if sig := d.signalled(t); sig != syscall.SIGTERM {
+		t.Errorf("the daemon ended by signal %v, want TERM", sig)
+	}
+	if r := pidfileCmd(t, "kill", path); r.code != 1 || !strings.Contains(r.stderr, "not running") {
+		t.Errorf("kill with nobody running: exit %d, stderr %q; want 1", r.code, r.stderr)
+	}
+}
+
+func TestKillSignalNames(t *testing.T) {
+	for _, name := range []string{"HUP", "SIGHUP", "sighup", "1"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			d := startRun(t, path)
+			if r := pidfileCmd(t, "kill", "-s", name, path); r.code != 0 {
+				t.Fatalf("kill -s %s: exit %d, stderr %q", name, r.code, r.stderr)
+			}
+			if sig := d.signalled(t); sig != syscall.SIGHUP {
+				t.Errorf("kill -s %s ended the daemon by %v, want HUP", name, sig)
+			}
+		})
+	}
+	path := filepath.Join(t.TempDir(), "d.pid")
+	d := startRun(t, path)
+	if r := pidfileCmd(t, "kill", "-s", "NOSUCH", path); r.code != 2 {
+		t.Errorf("unknown signal: exit %d, want 2", r.code)
+	}
+	if r := pidfileCmd(t, "kill", "-s", "0", path); r.code != 0 {
+		t.Errorf("kill -s 0 (a check): exit %d, stderr %q", r.code, r.stderr)
+	}
+	select {
+	case <-d.done:
+		t.Error("a bad or zero signal ended the daemon")
+	default:
+	}
+}
+
+func TestWaitTimesOut(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	startRun(t, path)
+	if r := pidfileCmd(t, "wait", "-timeout", "100ms", path); r.code != 1 {
+		t.Errorf("wait while held: exit %d, want 1", r.code)
+	}
+}
+
+func TestRunWaitsForHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	old := startRun(t, path)
+	if r := pidfileCmd(t, "run", "-wait", "100ms", path, "--", "true"); r.code != 1 {
+		t.Errorf("run -wait 100ms while held: exit %d, want 1", r.code)
+	}
+	next := start(t, bin, "run", "-wait", "60s", path, "--", "cat")
+	if l := next.stderrLine(t); !strings.Contains(l, "waiting") || !strings.Contains(l, strconv.Itoa(old.pid())) {
+		t.Errorf("run -wait said %q, want that it waits for %d", l, old.pid())
+	}
+	old.stop(t)
+	next.waitHolding(t, path)
+}
+
+func TestRunMissingCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "d.pid")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := pidfileCmd(t, "run", path, "--", "no-such-command-anywhere")
+	if r.code != 127 || !strings.Contains(r.stderr, "not found") {
+		t.Errorf("missing command: exit %d, stderr %q; want 127", r.code, r.stderr)
+	}
+	notExec := filepath.Join(dir, "script")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := pidfileCmd(t, "run", path, "--", notExec); r.code != 126 {
+		t.Errorf("not executable: exit %d, stderr %q; want 126", r.code, r.stderr)
+	}
+	if r := pidfileCmd(t, "status", path); r.code != 1 {
+		t.Errorf("after the failed runs: status exit %d, want 1 (not held)", r.code)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, sub := range []string{"run", "status", "pid", "kill", "wait"} {
+		r := pidfileCmd(t, sub, "-h")
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "usage: pidfile "+sub) || r.stderr != "" {
+			t.Errorf("%s -h: exit %d, stdout %q, stderr %q", sub, r.code, r.stdout, r.stderr)
+		}
+		want := 2
+		if sub == "status" {
+			want = 4 // LSB: unknown
+		}
+		for _, args := range [][]string{{sub, "-nosuchflag", "x"}, {sub}} {
+			r := pidfileCmd(t, args...)
+			if r.code != want || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("%v: exit %d, stderr %q; want %d and one line", args, r.code, r.stderr, want)
+			}
+		}
+	}
+	if r := pidfileCmd(t); r.code != 2 {
+		t.Errorf("no subcommand: exit %d, want 2", r.code)
+	}
+	if r := pidfileCmd(t, "frobnicate"); r.code != 2 {
+		t.Errorf("unknown subcommand: exit %d, want 2", r.code)
+	}
+	if r := pidfileCmd(t, "run", "x.pid"); r.code != 2 {
+		t.Errorf("run without CMD: exit %d, want 2", r.code)
+	}
+	if r := pidfileCmd(t, "--version"); r.code != 0 || !strings.HasPrefix(r.stdout, "pidfile ") {
+		t.Errorf("--version: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
