@@ -1,11 +1,13 @@
 package pidfile_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/go-pidfile/pidfile"
 )
@@ -71,4 +73,68 @@ func ExampleRead() {
 	// never started
 	// running, self: true
 	// not running
+}
+
+// A restarted daemon waits for its old instance to finish shutting down,
+// for a while, instead of failing at once.
+func ExampleClaimContext() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "mydaemon.pid")
+
+	old, _ := pidfile.Claim(path) // the old instance, still running
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := pidfile.ClaimContext(ctx, path)
+	fmt.Println("gave up:", errors.Is(err, pidfile.ErrLocked), errors.Is(err, context.DeadlineExceeded))
+
+	go old.Close() // the old instance finishes
+	guard, err := pidfile.ClaimContext(context.Background(), path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer guard.Close()
+	fmt.Println("claimed after the old instance let go")
+	// Output:
+	// gave up: true true
+	// claimed after the old instance let go
+}
+
+// A supervisor waits for a daemon it told to stop.
+func ExampleWait() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "mydaemon.pid")
+
+	daemon, _ := pidfile.Claim(path)
+	go daemon.Close() // the daemon shuts down
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := pidfile.Wait(ctx, path); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("stopped")
+	// Output: stopped
+}
+
+// A long-running daemon checks now and then that its pidfile is still the
+// one it locked: if someone removed or replaced it, a second instance could
+// start beside it.
+func ExampleGuard_Verify() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "mydaemon.pid")
+
+	guard, _ := pidfile.Claim(path)
+	defer guard.Close()
+	fmt.Println("verified:", guard.Verify() == nil)
+
+	os.Remove(path) // an operator's rm, or an old tool's cleanup
+	err := guard.Verify()
+	fmt.Println("replaced:", errors.Is(err, pidfile.ErrReplaced))
+	// Output:
+	// verified: true
+	// replaced: true
 }
