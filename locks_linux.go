@@ -83,58 +83,74 @@ func parseLockLine(line string) (lockEntry, bool) {
 	return e, true
 }
 
-// flockHolder returns the PID that the lock table at path gives for the
-// flock held on the file (dev, ino), and whether it lists one; errNoTable if
-// there is no table to read. A shared lock (taken by a read-only Read on NFS)
-// counts when no exclusive one is listed.
-func flockHolder(path string, dev, ino uint64) (pid int, ok bool, err error) {
+// maxCandidates bounds how many holders of one inode are remembered.
+const maxCandidates = 8
+
+// flockHolders returns the PIDs that the lock table at path gives for flocks
+// held on inode ino: exact lists those on device dev, exclusive before
+// shared (a read-only Read on NFS takes a shared one); others lists those on
+// other devices. Some filesystems (btrfs subvolumes, overlayfs) report one
+// device to stat(2) and another in the table, so an inode-only match is a
+// candidate that the caller must confirm. err is set if there is no table.
+func flockHolders(path string, dev, ino uint64) (exact, others []int, err error) {
 	t, err := os.Open(path)
 	if err != nil {
-		return 0, false, err
+		return nil, nil, err
 	}
 	defer t.Close()
 	major, minor := unix.Major(dev), unix.Minor(dev)
+	var shared []int
 	sc := bufio.NewScanner(t)
 	for n := 0; n < maxLockLines && sc.Scan(); n++ {
 		e, good := parseLockLine(sc.Text())
-		if !good || e.kind != "FLOCK" || e.waiting || e.pid <= 0 ||
-			e.ino != ino || e.major != major || e.minor != minor {
+		if !good || e.kind != "FLOCK" || e.waiting || e.pid <= 0 || e.ino != ino {
 			continue
 		}
-		if e.write {
-			return e.pid, true, nil
-		}
-		if !ok {
-			pid, ok = e.pid, true
+		switch {
+		case e.major != major || e.minor != minor:
+			if len(others) < maxCandidates {
+				others = append(others, e.pid)
+			}
+		case e.write:
+			exact = append(exact, e.pid) // an exclusive lock has one holder
+		case len(shared) < maxCandidates:
+			shared = append(shared, e.pid)
 		}
 	}
-	return pid, ok, nil
+	return append(exact, shared...), others, nil
 }
 
 // kernelHolder asks the lock table who holds the flock on f, and checks the
 // answer: in the host's initial PID namespace the table keeps naming the
 // process that took the lock after it exited, when a process that inherited
 // the descriptor keeps it locked. A named process that is gone, or that has
-// the file open on no descriptor, is reported stale.
+// the file open on no descriptor, is reported stale. A holder listed under
+// another device counts only if it is seen to have the file open.
 func kernelHolder(f file) (int, kernelState) {
 	dev, ino, _, err := f.identity()
 	if err != nil {
 		return 0, kernelUnknown
 	}
-	pid, ok, err := flockHolder(procLocksPath, dev, ino)
+	exact, others, err := flockHolders(procLocksPath, dev, ino)
 	if err != nil {
 		return 0, kernelNoTable
 	}
-	if !ok {
-		return 0, kernelUnknown
+	if len(exact) > 0 {
+		pid := exact[0]
+		if !processAlive(pid) {
+			return 0, kernelStale
+		}
+		if has, known := processHasFile(pid, dev, ino); known && !has {
+			return 0, kernelStale
+		}
+		return pid, kernelLive
 	}
-	if !processAlive(pid) {
-		return 0, kernelStale
+	for _, pid := range others {
+		if has, known := processHasFile(pid, dev, ino); known && has {
+			return pid, kernelLive
+		}
 	}
-	if has, known := processHasFile(pid, dev, ino); known && !has {
-		return 0, kernelStale
-	}
-	return pid, kernelLive
+	return 0, kernelUnknown
 }
 
 // processHasFile reports whether process pid has the file (dev, ino) open,

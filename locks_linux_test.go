@@ -1,10 +1,13 @@
 package pidfile
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // lockTableSample is /proc/locks as recorded on Linux hosts, with one line of
@@ -58,31 +61,59 @@ func TestParseLockLine(t *testing.T) {
 	}
 }
 
-func TestFlockHolder(t *testing.T) {
+func TestFlockHolders(t *testing.T) {
 	table := filepath.Join(t.TempDir(), "locks")
 	writeFile(t, table, lockTableSample)
 	for _, tc := range []struct {
-		name     string
-		dev, ino uint64
-		pid      int
-		ok       bool
+		name          string
+		dev, ino      uint64
+		exact, others []int
 	}{
-		{"holder, not the waiter", mkdev(0xfd, 1), 1310731, 1200, true},
-		{"shared holders", mkdev(0x103, 0xa), 42, 1400, true},
-		{"holder listed before its waiter", mkdev(0, 0x2a), 99, 1500, true},
-		{"POSIX lock is not a flock", mkdev(0, 0x2a), 100, 0, false},
-		{"OFD lock is not a flock", mkdev(0, 6), 1028, 0, false},
-		{"same inode, other device", mkdev(0xfd, 2), 1310731, 0, false},
-		{"short line still parsed", mkdev(0, 0x2b), 7, 1700, true},
-		{"nothing there", mkdev(1, 1), 1, 0, false},
+		{"holder, not the waiter", mkdev(0xfd, 1), 1310731, []int{1200}, nil},
+		{"shared holders", mkdev(0x103, 0xa), 42, []int{1400, 1401}, nil},
+		{"holder listed before its waiter", mkdev(0, 0x2a), 99, []int{1500}, nil},
+		{"POSIX lock is not a flock", mkdev(0, 0x2a), 100, nil, nil},
+		{"OFD lock is not a flock", mkdev(0, 6), 1028, nil, nil},
+		{"same inode, other device", mkdev(0xfd, 2), 1310731, nil, []int{1200}},
+		{"short line still parsed", mkdev(0, 0x2b), 7, []int{1700}, nil},
+		{"nothing there", mkdev(1, 1), 1, nil, nil},
 	} {
-		pid, ok, err := flockHolder(table, tc.dev, tc.ino)
-		if err != nil || pid != tc.pid || ok != tc.ok {
-			t.Errorf("%s: flockHolder = %d, %v, %v; want %d, %v", tc.name, pid, ok, err, tc.pid, tc.ok)
+		exact, others, err := flockHolders(table, tc.dev, tc.ino)
+		if err != nil || fmt.Sprint(exact) != fmt.Sprint(tc.exact) || fmt.Sprint(others) != fmt.Sprint(tc.others) {
+			t.Errorf("%s: flockHolders = %v, %v, %v; want %v, %v", tc.name, exact, others, err, tc.exact, tc.others)
 		}
 	}
-	if _, _, err := flockHolder(filepath.Join(t.TempDir(), "none"), 1, 1); !os.IsNotExist(err) {
+	if _, _, err := flockHolders(filepath.Join(t.TempDir(), "none"), 1, 1); !os.IsNotExist(err) {
 		t.Errorf("missing table: err = %v, want not-exist", err)
+	}
+}
+
+// A table that lists the holder under another device than stat(2) gives
+// (btrfs subvolumes, overlayfs) still names it, once the holder is seen to
+// have the file open; and names nobody who has not.
+func TestKernelHolderOtherDevice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	writeFile(t, path, "")
+	holdForeignLock(t, path) // held by this process
+	f, err := openFile(opRead, path, false)
+	must(t, err)
+	defer f.close()
+	dev, ino, _, err := f.identity()
+	must(t, err)
+	table := filepath.Join(t.TempDir(), "locks")
+	old := procLocksPath
+	procLocksPath = table
+	defer func() { procLocksPath = old }()
+	for _, tc := range []struct {
+		pid  int
+		want kernelState
+	}{{os.Getpid(), kernelLive}, {1, kernelUnknown}} {
+		line := fmt.Sprintf("1: FLOCK  ADVISORY  WRITE %d %02x:%02x:%d 0 EOF\n", tc.pid,
+			unix.Major(dev)+1, unix.Minor(dev), ino)
+		writeFile(t, table, line)
+		if pid, state := kernelHolder(f); state != tc.want || (state == kernelLive && pid != tc.pid) {
+			t.Errorf("listed as %d on another device: kernelHolder = %d, %v; want %v", tc.pid, pid, state, tc.want)
+		}
 	}
 }
 

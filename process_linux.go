@@ -25,9 +25,10 @@ func signalHolder(f file, path string, sig os.Signal) (int, error) {
 	case kernelStale:
 		return 0, &LockedError{Path: path, Err: ErrInheritedLock}
 	case kernelUnknown:
-		// The lock is held, but by nobody this namespace can see: the
-		// content's PID, if any, belongs to another namespace.
-		return 0, pathError(opSignal, path, errors.New("the holder is not visible from this PID namespace"))
+		// The lock is held, but the table names nobody this process can
+		// see (another PID namespace) or confirm: the content's PID may
+		// name someone else here.
+		return 0, pathError(opSignal, path, errors.New("the kernel's lock table names no holder visible from here (another PID namespace?); not signalling"))
 	case kernelLive:
 		pid = kpid
 	}
