@@ -143,6 +143,9 @@ func TestSystemCallBudgets(t *testing.T) {
 }
 
 func TestAllocationBudgets(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own; the run without -race checks the budgets")
+	}
 	ops, done := budgetOps(t.TempDir())
 	defer done()
 	for _, b := range budgets {

@@ -57,6 +57,9 @@ func parseLockLine(line string) (lockEntry, bool) {
 		return e, false
 	}
 	e.kind = f[0]
+	if !upperWord(e.kind) {
+		return e, false
+	}
 	switch f[2] {
 	case "WRITE":
 		e.write = true
@@ -85,6 +88,17 @@ func parseLockLine(line string) (lockEntry, bool) {
 
 // maxCandidates bounds how many holders of one inode are remembered.
 const maxCandidates = 8
+
+// upperWord reports whether s is a word of capital letters, as the kernel
+// names lock kinds.
+func upperWord(s string) bool {
+	for _, c := range s {
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // flockHolders returns the PIDs that the lock table at path gives for flocks
 // held on inode ino: exact lists those on device dev, exclusive before

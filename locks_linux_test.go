@@ -53,6 +53,7 @@ func TestParseLockLine(t *testing.T) {
 		{"13: FLOCK  ADVISORY  WRITE 1900 00:2e 0 EOF", lockEntry{}, false},
 		{"14: FLOCK  ADVISORY  WRITE 2000 zz:2f:10 0 EOF", lockEntry{}, false},
 		{"1: ->", lockEntry{}, false},
+		{": -> -> 0 WRITE 0 0:0:0", lockEntry{}, false},
 	} {
 		got, ok := parseLockLine(tc.line)
 		if ok != tc.ok || (ok && got != tc.want) {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package pidfile
+
+const raceEnabled = false
