@@ -136,10 +136,10 @@ func newSubcommand(name, synopsis, help string, stdout, stderr io.Writer, usageE
 	return c
 }
 
-// parse parses args and wants exactly nPaths leading operands. It returns an
-// exit status and false if the command must stop: -h prints the usage to
-// stdout and succeeds; anything else is a usage error.
-func (c *subcommand) parse(args []string, stdout io.Writer) (int, bool) {
+// parse parses args and wants a PATH, and nothing after it if onlyPath. It
+// returns an exit status and false if the command must stop: -h prints the
+// usage to stdout and succeeds; anything else is a usage error.
+func (c *subcommand) parse(args []string, stdout io.Writer, onlyPath bool) (int, bool) {
 	err := c.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		c.help(stdout)
@@ -150,6 +150,9 @@ func (c *subcommand) parse(args []string, stdout io.Writer) (int, bool) {
 	}
 	if c.NArg() == 0 {
 		return c.fail("missing PATH"), false
+	}
+	if onlyPath && c.NArg() > 1 {
+		return c.fail("more than one PATH"), false
 	}
 	return 0, true
 }
@@ -167,7 +170,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			"Exit status: 1 if another process holds PATH, 127 if CMD is not found, 126 if\n"+
 			"it cannot be executed, otherwise CMD's own.\n", stdout, stderr, exitUsage)
 	wait := c.Duration("wait", 0, "wait up to `DURATION` for the holder to let go (e.g. 10s)")
-	if code, ok := c.parse(args, stdout); !ok {
+	if code, ok := c.parse(args, stdout, false); !ok {
 		return code
 	}
 	rest := c.Args()
@@ -286,43 +289,33 @@ func (s state) print(asJSON bool, stdout, stderr io.Writer, cmd string) {
 }
 
 func cmdStatus(args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand("status", "[-json] PATH",
+	return lookCommand("status",
 		"Tell whether a process holds PATH, printing its PID if so.\n"+
 			"Exit status (LSB): 0 running, 1 not running but PATH exists,\n"+
-			"3 not running and no PATH, 4 unknown (also for usage errors).\n", stdout, stderr, exitUnknown)
-	asJSON := c.Bool("json", false, "print one JSON object: path, state, pid, source, error")
-	if code, ok := c.parse(args, stdout); !ok {
-		return code
-	}
-	if c.NArg() > 1 {
-		return c.fail("more than one PATH")
-	}
-	s := look(c.Arg(0))
-	s.print(*asJSON, stdout, stderr, "status")
-	return map[string]int{"running": exitOK, "not-running": exitNotRunning,
-		"no-file": exitNoFile, "unknown": exitUnknown}[s.State]
+			"3 not running and no PATH, 4 unknown (also for usage errors).\n",
+		map[string]int{"running": exitOK, "not-running": exitNotRunning, "no-file": exitNoFile, "unknown": exitUnknown},
+		exitUnknown, args, stdout, stderr)
 }
 
 func cmdPID(args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand("pid", "[-json] PATH",
+	return lookCommand("pid",
 		"Print the PID of the process that holds PATH.\n"+
-			"Exit status: 0 running, 1 not running, 4 error.\n", stdout, stderr, exitUsage)
+			"Exit status: 0 running, 1 not running, 4 error.\n",
+		map[string]int{"running": exitOK, "not-running": exitNotRunning, "no-file": exitNotRunning, "unknown": exitUnknown},
+		exitUsage, args, stdout, stderr)
+}
+
+// lookCommand is status and pid: they differ in help, exit statuses and
+// where "not running" is printed.
+func lookCommand(name, help string, exits map[string]int, usageExit int, args []string, stdout, stderr io.Writer) int {
+	c := newSubcommand(name, "[-json] PATH", help, stdout, stderr, usageExit)
 	asJSON := c.Bool("json", false, "print one JSON object: path, state, pid, source, error")
-	if code, ok := c.parse(args, stdout); !ok {
+	if code, ok := c.parse(args, stdout, true); !ok {
 		return code
 	}
-	if c.NArg() > 1 {
-		return c.fail("more than one PATH")
-	}
 	s := look(c.Arg(0))
-	s.print(*asJSON, stdout, stderr, "pid")
-	switch s.State {
-	case "running":
-		return exitOK
-	case "unknown":
-		return exitUnknown
-	}
-	return exitNotRunning
+	s.print(*asJSON, stdout, stderr, name)
+	return exits[s.State]
 }
 
 func cmdKill(args []string, stdout, stderr io.Writer) int {
@@ -331,11 +324,8 @@ func cmdKill(args []string, stdout, stderr io.Writer) int {
 			"confirmed with the kernel's lock table and signalled through a pidfd.\n"+
 			"Exit status: 0 sent, 1 not running (nothing sent), 4 error.\n", stdout, stderr, exitUsage)
 	name := c.String("s", "TERM", "the `SIGNAL`: a name (TERM, SIGTERM, HUP) or a number")
-	if code, ok := c.parse(args, stdout); !ok {
+	if code, ok := c.parse(args, stdout, true); !ok {
 		return code
-	}
-	if c.NArg() > 1 {
-		return c.fail("more than one PATH")
 	}
 	sig, ok := parseSignal(*name)
 	if !ok {
@@ -358,11 +348,8 @@ func cmdWait(args []string, stdout, stderr io.Writer) int {
 		"Wait until no process holds PATH (or there is no PATH).\n"+
 			"Exit status: 0 free, 1 timed out, 4 error.\n", stdout, stderr, exitUsage)
 	timeout := c.Duration("timeout", 0, "give up after `DURATION` (default: wait for ever)")
-	if code, ok := c.parse(args, stdout); !ok {
+	if code, ok := c.parse(args, stdout, true); !ok {
 		return code
-	}
-	if c.NArg() > 1 {
-		return c.fail("more than one PATH")
 	}
 	ctx := context.Background()
 	if *timeout > 0 {
