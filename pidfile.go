@@ -96,6 +96,7 @@ type LockedError struct {
 	Err error
 }
 
+// Error names the path and the holder, or says why the holder is unknown.
 func (e *LockedError) Error() string {
 	msg := "pidfile: " + e.Path + ": locked by "
 	if e.PID > 0 {
@@ -326,6 +327,7 @@ const (
 	FromKernel
 )
 
+// String returns "content" or "kernel", as cmd/pidfile's -json prints it.
 func (s Source) String() string {
 	switch s {
 	case FromContent:
