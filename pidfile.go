@@ -214,11 +214,23 @@ type Guard struct {
 }
 
 // Path returns the path that the Guard was created with.
-func (g *Guard) Path() string { return g.path }
+func (g *Guard) Path() string {
+	if g == nil {
+		return ""
+	}
+	return g.path
+}
+
+// errNilGuard is returned by the methods of a nil *Guard, as *os.File's
+// methods return os.ErrInvalid, rather than panicking.
+var errNilGuard = fmt.Errorf("pidfile: nil *Guard: %w", os.ErrInvalid)
 
 // Close releases the lock. It never removes or changes the file: the next
 // holder reuses it. Calls after the first do nothing and return nil.
 func (g *Guard) Close() error {
+	if g == nil {
+		return errNilGuard
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
@@ -244,6 +256,9 @@ var ErrReplaced = errors.New("pidfile: the path no longer names the locked file"
 //
 // Verify on a closed Guard returns an error matching os.ErrClosed.
 func (g *Guard) Verify() error {
+	if g == nil {
+		return errNilGuard
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
@@ -277,8 +292,13 @@ func (g *Guard) Verify() error {
 //
 // Call it right before syscall.Exec. Until then, every child this process
 // starts inherits the descriptor too and keeps the lock held after this
-// process exits (see ErrInheritedLock).
+// process exits (see ErrInheritedLock). A program that closes every
+// descriptor it did not open itself, as some daemons do at startup, releases
+// the lock.
 func (g *Guard) KeepOnExec() error {
+	if g == nil {
+		return errNilGuard
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {

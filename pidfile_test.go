@@ -505,3 +505,16 @@ func TestKeepOnExec(t *testing.T) {
 		})
 	}
 }
+
+// A nil *Guard reports an error instead of panicking, as a nil *os.File does.
+func TestNilGuard(t *testing.T) {
+	var g *Guard
+	for name, err := range map[string]error{"Close": g.Close(), "Verify": g.Verify(), "KeepOnExec": g.KeepOnExec()} {
+		if !errors.Is(err, os.ErrInvalid) {
+			t.Errorf("nil Guard's %s = %v, want os.ErrInvalid", name, err)
+		}
+	}
+	if g.Path() != "" {
+		t.Errorf("nil Guard's Path = %q", g.Path())
+	}
+}
