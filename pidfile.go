@@ -379,7 +379,11 @@ func (LockedBy) result() {}
 //
 // One window remains on Linux: for microseconds after a new holder takes the
 // lock, Read can name the previous holder if that process is still alive.
-// Signal and Wait check the kernel and are not fooled.
+// Likewise, under a holder that never writes its PID (flock(1)), old content
+// that names some other live process is believed. Read trusts live content
+// so that its common path never reads the kernel's lock table, whose cost
+// grows with every lock on the host. Signal checks the kernel and is not
+// fooled.
 //
 // Read needs only read permission on the file. It refuses the same unsafe
 // paths as Claim.
