@@ -70,7 +70,7 @@ func fstat(fd int, st *unix.Stat_t) error {
 // error path names the real reason instead.
 func openError(op, path string, err error) error {
 	switch err {
-	case unix.ENOENT, unix.EACCES, unix.EPERM, unix.EROFS, unix.ENOTDIR, unix.EINTR:
+	case unix.ENOENT, unix.EACCES, unix.EPERM, unix.EROFS, unix.ENOTDIR:
 		return pathError(op, path, err)
 	}
 	var st unix.Stat_t
