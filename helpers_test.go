@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -154,7 +155,7 @@ func runHelper(role, path, arg string) int {
 		return 0
 	case "claim":
 		_, err := Claim(path)
-		say("claim %v", err)
+		say("claim %v (ErrPermission %v)", err, errors.Is(err, fs.ErrPermission))
 		return 0
 	case "exit":
 		return 0

@@ -422,7 +422,7 @@ func TestClaimPermissionDenied(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := runAsOtherUser(t, dir, "claim", path)
-	if !strings.Contains(out, "permission denied") || !strings.Contains(out, path) {
+	if !strings.Contains(out, "(ErrPermission true)") || !strings.Contains(out, path) {
 		t.Errorf("Claim without write permission said %q, want permission denied naming the path", out)
 	}
 	if got := readFile(t, path); got != "1\n" {
