@@ -20,6 +20,9 @@ func signalHolder(f file, path string, sig os.Signal) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if testHookSignal != nil {
+		testHookSignal("found")
+	}
 	if err := unix.Kill(pid, s); err == unix.ESRCH {
 		return 0, errHolderChanged
 	} else if err != nil {

@@ -13,24 +13,33 @@ import (
 // signalHolder signals the holder of f's lock through a pidfd, after the
 // kernel's lock table has named it twice: once before the pidfd pins the
 // process, once after. A PID that was reused between the table and the pidfd
-// fails the second check (the new process does not hold the lock).
+// fails the second check (the new process does not hold the lock). The
+// content is read only where there is no table.
 func signalHolder(f file, path string, sig os.Signal) (int, error) {
 	s, _ := toSignal(sig)
-	pid, err := findHolder(f, path)
-	if err != nil {
+	if held, err := heldByOther(f, path); !held {
 		return 0, err
 	}
-	kpid, state := kernelHolder(f)
+	pid, state := kernelHolder(f)
 	switch state {
+	case kernelNoTable:
+		var err error
+		if pid, err = findHolder(f, path); err != nil {
+			return 0, err
+		}
 	case kernelStale:
 		return 0, &LockedError{Path: path, Err: ErrInheritedLock}
 	case kernelUnknown:
-		// The lock is held, but the table names nobody this process can
-		// see (another PID namespace) or confirm: the content's PID may
-		// name someone else here.
+		// Either the holder let go after heldByOther looked, or the table
+		// names nobody this process can see (another PID namespace) or
+		// confirm; then the content's PID may name someone else here.
+		if held, err := heldByOther(f, path); !held {
+			return 0, err
+		}
 		return 0, pathError(opSignal, path, errors.New("the kernel's lock table names no holder visible from here (another PID namespace?); not signalling"))
-	case kernelLive:
-		pid = kpid
+	}
+	if testHookSignal != nil {
+		testHookSignal("found")
 	}
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err == unix.ESRCH {
@@ -56,6 +65,20 @@ func signalHolder(f file, path string, sig os.Signal) (int, error) {
 		return 0, pathError(opSignal, path, fmt.Errorf("signal process %d: %w", pid, err))
 	}
 	return pid, nil
+}
+
+// heldByOther reports whether another open file description holds f's lock.
+// If not, f holds it now (until the caller closes f) and err says that
+// nobody is running, or why the lock could not be tested.
+func heldByOther(f file, path string) (bool, error) {
+	locked, err := f.tryLock()
+	if err != nil {
+		return false, pathError(opSignal, path, fmt.Errorf("flock: %w", err))
+	}
+	if locked {
+		return false, notRunning(path, "nobody holds the lock")
+	}
+	return true, nil
 }
 
 // waitTurn returns when process pid exits, after d, or when ctx is done

@@ -31,10 +31,11 @@ const signalAttempts = 5
 // Signal sends sig to the process that holds the pidfile at path, and returns
 // its PID.
 //
-// On Linux it is race-free: it finds the holder, confirms it with the kernel's
-// lock table, opens a pidfd for it, confirms again that the same process still
-// holds the lock and has the file open, and signals through the pidfd, so a
-// process that exited and whose PID was reused is never signalled. If the
+// On Linux it is race-free: it takes the holder from the kernel's lock table
+// (never from the content), opens a pidfd for it, asks the table again that
+// the same process still holds the lock and has the file open, and signals
+// through the pidfd, so a process that exited and whose PID was reused is
+// never signalled. If the
 // holder changes during the call, Signal starts over. If the holder is not
 // visible in this PID namespace, Signal fails rather than guess. Without a
 // lock table (/proc not mounted), the content's PID is signalled through a
@@ -56,7 +57,7 @@ func Signal(path string, sig os.Signal) (int, error) {
 	for attempt := 1; ; attempt++ {
 		f, err := openFile(opSignal, path, false)
 		if err == errNoFile {
-			return 0, pathError(opSignal, path, fmt.Errorf("%w: no pidfile", ErrNotRunning))
+			return 0, notRunning(path, "no pidfile")
 		}
 		if err != nil {
 			return 0, err
@@ -73,19 +74,22 @@ func Signal(path string, sig os.Signal) (int, error) {
 	}
 }
 
-// findHolder is the start of Signal: who holds f's lock, or ErrNotRunning.
+// findHolder names the holder of f's lock by Read's rules, or returns an
+// error matching ErrNotRunning if nobody holds it.
 func findHolder(f file, path string) (int, error) {
 	holder, err := lockOrFindHolder(f, opSignal, path)
 	if err != nil {
 		return 0, err
 	}
 	if holder == nil {
-		return 0, pathError(opSignal, path, fmt.Errorf("%w: nobody holds the lock", ErrNotRunning))
-	}
-	if testHookSignal != nil {
-		testHookSignal("found")
+		return 0, notRunning(path, "nobody holds the lock")
 	}
 	return holder.PID, nil
+}
+
+// notRunning is Signal's error when there is nobody to signal.
+func notRunning(path, why string) error {
+	return pathError(opSignal, path, fmt.Errorf("%w: %s", ErrNotRunning, why))
 }
 
 // testHookSignal is called at each step of Signal in tests, nil otherwise.
