@@ -12,7 +12,8 @@ import (
 // openFile opens path for locking, creating it (mode 0644 less the umask)
 // when create is set, and checks through the descriptor that it is a regular
 // file with one link. The final component is never followed if it is a
-// symbolic link. Without create a missing file is errNoFile, and a file this process may not write is opened read-only.
+// symbolic link. Without create a missing file is errNoFile, and a file this
+// process may not write is opened read-only.
 //
 // O_NONBLOCK keeps open from waiting for a FIFO's other end; it changes
 // nothing for the regular files that pass the check.

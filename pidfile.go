@@ -256,30 +256,41 @@ var ErrReplaced = errors.New("pidfile: the path no longer names the locked file"
 //
 // Verify on a closed Guard returns an error matching os.ErrClosed.
 func (g *Guard) Verify() error {
+	return g.useOpen(opVerify, func(f file) error {
+		dev, ino, nlink, err := f.identity()
+		if err != nil {
+			return err
+		}
+		if nlink == 0 {
+			return fmt.Errorf("%w: the locked file was removed", ErrReplaced)
+		}
+		pdev, pino, err := pathIdentity(g.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w: the locked file was moved away", ErrReplaced)
+		}
+		if err != nil {
+			return err
+		}
+		if pdev != dev || pino != ino {
+			return fmt.Errorf("%w: another file took its place", ErrReplaced)
+		}
+		return nil
+	})
+}
+
+// useOpen runs fn on the Guard's file while it is open, and names op and the
+// path in fn's error. On a closed Guard it fails with os.ErrClosed.
+func (g *Guard) useOpen(op string, fn func(file) error) error {
 	if g == nil {
 		return errNilGuard
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
-		return pathError(opVerify, g.path, os.ErrClosed)
+		return pathError(op, g.path, os.ErrClosed)
 	}
-	dev, ino, nlink, err := g.f.identity()
-	if err != nil {
-		return pathError(opVerify, g.path, err)
-	}
-	if nlink == 0 {
-		return pathError(opVerify, g.path, fmt.Errorf("%w: the locked file was removed", ErrReplaced))
-	}
-	pdev, pino, err := pathIdentity(g.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return pathError(opVerify, g.path, fmt.Errorf("%w: the locked file was moved away", ErrReplaced))
-	}
-	if err != nil {
-		return pathError(opVerify, g.path, err)
-	}
-	if pdev != dev || pino != ino {
-		return pathError(opVerify, g.path, fmt.Errorf("%w: another file took its place", ErrReplaced))
+	if err := fn(g.f); err != nil {
+		return pathError(op, g.path, err)
 	}
 	return nil
 }
@@ -296,18 +307,7 @@ func (g *Guard) Verify() error {
 // descriptor it did not open itself, as some daemons do at startup, releases
 // the lock.
 func (g *Guard) KeepOnExec() error {
-	if g == nil {
-		return errNilGuard
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.closed {
-		return pathError(opKeep, g.path, os.ErrClosed)
-	}
-	if err := g.f.keepOnExec(); err != nil {
-		return pathError(opKeep, g.path, err)
-	}
-	return nil
+	return g.useOpen(opKeep, file.keepOnExec)
 }
 
 // Result is what Read found: NotExist, NotHeld or LockedBy. The set is closed;

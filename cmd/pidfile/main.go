@@ -45,6 +45,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-pidfile/pidfile"
 )
@@ -197,7 +198,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &locked) && *wait > 0 {
 		// Say so, for the operator who wonders why nothing happens yet.
 		fmt.Fprintf(stderr, "pidfile run: %s is held by %s; waiting up to %v\n", path, holderText(locked), *wait)
-		ctx, cancel := context.WithTimeout(context.Background(), *wait)
+		ctx, cancel := timeoutContext(*wait)
 		g, err = pidfile.ClaimContext(ctx, path)
 		cancel()
 	}
@@ -351,12 +352,8 @@ func cmdWait(args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.parse(args, stdout, true); !ok {
 		return code
 	}
-	ctx := context.Background()
-	if *timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *timeout)
-		defer cancel()
-	}
+	ctx, cancel := timeoutContext(*timeout)
+	defer cancel()
 	err := pidfile.Wait(ctx, c.Arg(0))
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -367,6 +364,14 @@ func cmdWait(args []string, stdout, stderr io.Writer) int {
 		return exitUnknown
 	}
 	return exitOK
+}
+
+// timeoutContext is a context that ends after d; for d <= 0, never.
+func timeoutContext(d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return context.WithCancel(context.Background())
+	}
+	return context.WithTimeout(context.Background(), d)
 }
 
 // parseSignal accepts TERM, SIGTERM, sigterm or a number.
