@@ -40,7 +40,7 @@ func BenchmarkKernelHolder(b *testing.B) {
 			}
 			path := filepath.Join(b.TempDir(), "d.pid")
 			startHolder(b, path)
-			f, err := openFile(opRead, path, false)
+			f, err := openFile(opRead, path, 0)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -48,7 +48,7 @@ func BenchmarkKernelHolder(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				if _, state := kernelHolder(f); state != kernelLive {
+				if _, state := kernelHolder(f, 0); state != kernelLive {
 					b.Fatal("the kernel did not name the holder")
 				}
 			}

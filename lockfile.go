@@ -14,23 +14,36 @@ import (
 	"io/fs"
 )
 
-// ErrUnsafeFile is the target for errors.Is when Claim or Read refuse a path
-// because its final component is not a regular file with exactly one link: a
-// symbolic link (never followed), a directory, a FIFO, a device, a socket, or
-// a hard-linked file. Nothing is written to such a path and nothing is read
-// from it.
-var ErrUnsafeFile = errors.New("pidfile: not a regular, singly linked file")
+// ErrUnsafeFile is the target for errors.Is when a path is refused: by every
+// call when its final component is not a regular file with exactly one link
+// (a symbolic link, which is never followed, a directory, a FIFO, a device, a
+// socket, or a hard-linked file), and by Claim also when the file is one
+// whose content Read would not believe: owned by a user other than the
+// caller and root, or writable by its group or by others. Nothing is written
+// to a refused path, nothing is read from it, and no lock is left on it.
+var ErrUnsafeFile = errors.New("pidfile: unsafe pidfile")
 
 // errNoFile is what openFile returns, unwrapped, for a missing file when it
 // may not create one: Read turns it into NotExist without building an error.
 var errNoFile = errors.New("pidfile: no such file")
 
-// unsafeError says what a refused path is.
-type unsafeError struct{ what string }
+// unsafeError says what a refused path is, and wraps the system's error when
+// the system refused it first.
+type unsafeError struct {
+	what  string
+	cause error
+}
 
-func (e *unsafeError) Error() string        { return e.what + "; refusing to use it as a pidfile" }
+func (e *unsafeError) Error() string {
+	msg := e.what + "; refusing to use it as a pidfile"
+	if e.cause != nil {
+		msg += " (open: " + e.cause.Error() + ")"
+	}
+	return msg
+}
 func (e *unsafeError) Is(target error) bool { return target == ErrUnsafeFile }
-func refuse(op, path, what string) error    { return pathError(op, path, &unsafeError{what}) }
+func (e *unsafeError) Unwrap() error        { return e.cause }
+func refuse(op, path, what string) error    { return pathError(op, path, &unsafeError{what: what}) }
 func pathError(op, path string, err error) error {
 	return &fs.PathError{Op: op, Path: path, Err: err}
 }
@@ -44,4 +57,12 @@ type file struct {
 	// readOnly marks a descriptor opened without write permission: enough
 	// to test the lock, not to write.
 	readOnly bool
+	// What the fstat at open found: the file's identity, its owner and its
+	// permission bits. trust.go decides from them whom to believe.
+	id   fileID
+	uid  uint32
+	perm uint32
 }
+
+// fileID names a file on this host: its device and inode numbers.
+type fileID struct{ dev, ino uint64 }

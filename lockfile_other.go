@@ -12,7 +12,7 @@ import (
 var errUnsupported = fmt.Errorf("%w: pidfile needs flock(2), which %s does not have",
 	errors.ErrUnsupported, runtime.GOOS)
 
-func openFile(op, path string, _ bool) (file, error) {
+func openFile(op, path string, _ uint32) (file, error) {
 	return file{}, pathError(op, path, errUnsupported)
 }
 
@@ -23,6 +23,6 @@ func (file) readHead([]byte) (int, error)              { return 0, errUnsupporte
 func (file) replace([]byte) error                      { return errUnsupported }
 func (file) keepOnExec() error                         { return errUnsupported }
 func (file) close() error                              { return errUnsupported }
-func (file) identity() (uint64, uint64, uint64, error) { return 0, 0, 0, errUnsupported }
+func (file) links() (uint64, error)                     { return 0, errUnsupported }
 
-func pathIdentity(string) (uint64, uint64, error) { return 0, 0, errUnsupported }
+func pathIdentity(string) (fileID, error) { return fileID{}, errUnsupported }

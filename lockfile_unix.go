@@ -3,53 +3,58 @@
 package pidfile
 
 import (
+	"fmt"
 	"io"
 	"strconv"
 
 	"golang.org/x/sys/unix"
 )
 
-// openFile opens path for locking, creating it (mode 0644 less the umask)
-// when create is set, and checks through the descriptor that it is a regular
-// file with one link. The final component is never followed if it is a
-// symbolic link. Without create a missing file is errNoFile, and a file this
-// process may not write is opened read-only.
+// openFile opens path for locking, creating it with the permission bits
+// perm (less the umask) when perm is not 0, and checks through the
+// descriptor that it is a regular file with one link. The final component is
+// never followed if it is a symbolic link. With perm 0 a missing file is
+// errNoFile, and a file this process may not write is opened read-only.
 //
 // O_NONBLOCK keeps open from waiting for a FIFO's other end; it changes
 // nothing for the regular files that pass the check.
-func openFile(op, path string, create bool) (file, error) {
+func openFile(op, path string, perm uint32) (file, error) {
+	create := perm != 0
 	flags := unix.O_RDWR | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY
 	if create {
 		flags |= unix.O_CREAT
 	}
 	f := file{}
-	fd, err := open(path, flags)
+	fd, err := open(path, flags, perm)
 	if !create && (err == unix.EACCES || err == unix.EROFS) {
 		f.readOnly = true
-		fd, err = open(path, flags&^unix.O_RDWR|unix.O_RDONLY)
+		fd, err = open(path, flags&^unix.O_RDWR|unix.O_RDONLY, 0)
 	}
 	if err == unix.ENOENT && !create {
 		return f, errNoFile
 	}
 	if err != nil {
-		return f, openError(op, path, err)
+		return f, openError(op, path, create, err)
 	}
 	f.fd = fd
 	var st unix.Stat_t
 	if err := fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		return f, pathError(op, path, err)
+		return f, pathError(op, path, fmt.Errorf("fstat: %w", err))
 	}
 	if what := unsafeKind(&st); what != "" {
 		unix.Close(fd)
 		return f, refuse(op, path, what)
 	}
+	f.id = fileID{uint64(st.Dev), uint64(st.Ino)}
+	f.uid = st.Uid
+	f.perm = uint32(st.Mode) & 0o7777
 	return f, nil
 }
 
-func open(path string, flags int) (int, error) {
+func open(path string, flags int, perm uint32) (int, error) {
 	for {
-		fd, err := unix.Open(path, flags, 0o644)
+		fd, err := unix.Open(path, flags, perm)
 		if err != unix.EINTR {
 			return fd, err
 		}
@@ -68,10 +73,21 @@ func fstat(fd int, st *unix.Stat_t) error {
 // openError explains a failed open. Opening with O_NOFOLLOW fails with an
 // errno that differs by system (ELOOP, EMLINK, EFTYPE) for a symbolic link,
 // and sockets and directories fail in their own ways; one lstat on this
-// error path names the real reason instead.
-func openError(op, path string, err error) error {
+// error path names the real reason instead. A create-open that is denied
+// may be the kernel's own refusal of a file that Claim refuses too (Linux's
+// fs.protected_regular denies root another user's file in a sticky
+// directory): then the refusal is reported, with the system's error inside.
+func openError(op, path string, create bool, err error) error {
 	switch err {
-	case unix.ENOENT, unix.EACCES, unix.EPERM, unix.EROFS, unix.ENOTDIR:
+	case unix.ENOENT, unix.EPERM, unix.EROFS, unix.ENOTDIR:
+		return pathError(op, path, err)
+	case unix.EACCES:
+		var st unix.Stat_t
+		if create && unix.Lstat(path, &st) == nil && unsafeKind(&st) == "" {
+			if what := untrustedWriters(st.Uid, uint32(st.Mode)); what != "" {
+				return pathError(op, path, &unsafeError{what: what, cause: err})
+			}
+		}
 		return pathError(op, path, err)
 	}
 	var st unix.Stat_t
@@ -179,27 +195,27 @@ func (f file) keepOnExec() error {
 // is not retried: the descriptor is gone either way on the supported systems.
 func (f file) close() error { return unix.Close(f.fd) }
 
-// identity returns the device and inode of the open file.
-func (f file) identity() (dev, ino uint64, nlink uint64, err error) {
+// links returns the number of names the open file has now: 0 once it was
+// removed.
+func (f file) links() (uint64, error) {
 	var st unix.Stat_t
 	if err := fstat(f.fd, &st); err != nil {
-		return 0, 0, 0, err
+		return 0, err
 	}
-	return uint64(st.Dev), uint64(st.Ino), uint64(st.Nlink), nil
+	return uint64(st.Nlink), nil
 }
 
-// pathIdentity returns the device and inode that path names now, without
-// following a final symbolic link.
-func pathIdentity(path string) (dev, ino uint64, err error) {
+// pathIdentity returns the file that path names now, without following a
+// final symbolic link.
+func pathIdentity(path string) (fileID, error) {
 	var st unix.Stat_t
 	for {
-		err = unix.Lstat(path, &st)
+		err := unix.Lstat(path, &st)
+		if err == nil {
+			return fileID{uint64(st.Dev), uint64(st.Ino)}, nil
+		}
 		if err != unix.EINTR {
-			break
+			return fileID{}, err
 		}
 	}
-	if err != nil {
-		return 0, 0, err
-	}
-	return uint64(st.Dev), uint64(st.Ino), nil
 }

@@ -136,16 +136,17 @@ func flockHolders(path string, dev, ino uint64) (exact, others []int, err error)
 
 // kernelHolder asks the lock table who holds the flock on f, and checks the
 // answer: in the host's initial PID namespace the table keeps naming the
-// process that took the lock after it exited, when a process that inherited
-// the descriptor keeps it locked. A named process that is gone, or that has
-// the file open on no descriptor, is reported stale. A holder listed under
-// another device counts only if it is seen to have the file open.
-func kernelHolder(f file) (int, kernelState) {
-	dev, ino, _, err := f.identity()
-	if err != nil {
-		return 0, kernelUnknown
-	}
-	exact, others, err := flockHolders(procLocksPath, dev, ino)
+// process that took the lock after it exited, or after it handed its
+// descriptor to a child and closed its own. A named process that is gone, or
+// that has the file open on no descriptor, is reported stale. A holder listed
+// under another device counts only if it is seen to have the file open.
+//
+// named is the PID that f's content names, or 0. When the table names the
+// same process, it took the lock and wrote its PID, and its descriptors are
+// not searched: that search costs a system call per descriptor up to the
+// pidfile's.
+func kernelHolder(f file, named int) (int, kernelState) {
+	exact, others, err := flockHolders(procLocksPath, f.id.dev, f.id.ino)
 	if err != nil {
 		return 0, kernelNoTable
 	}
@@ -154,38 +155,55 @@ func kernelHolder(f file) (int, kernelState) {
 		if !processAlive(pid) {
 			return 0, kernelStale
 		}
-		if has, known := processHasFile(pid, dev, ino); known && !has {
-			return 0, kernelStale
+		if pid != named {
+			if has, known := processHasFile(pid, f.id); known && !has {
+				return 0, kernelStale
+			}
 		}
 		return pid, kernelLive
 	}
 	for _, pid := range others {
-		if has, known := processHasFile(pid, dev, ino); known && has {
+		if has, known := processHasFile(pid, f.id); known && has {
 			return pid, kernelLive
 		}
 	}
 	return 0, kernelUnknown
 }
 
-// processHasFile reports whether process pid has the file (dev, ino) open,
-// and whether that could be told (reading another user's descriptors needs
-// privilege).
-func processHasFile(pid int, dev, ino uint64) (has, known bool) {
-	dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
-	d, err := os.Open(dir)
+// fdBatch is how many directory entries processHasFile reads at a time.
+const fdBatch = 4096
+
+// processHasFile reports whether process pid has the file id open, and
+// whether that could be told (reading another user's descriptors needs
+// privilege). It looks at the descriptors in order and stops at the first
+// that is the file: a pidfile is usually among a process's first
+// descriptors, and a process may have tens of thousands.
+func processHasFile(pid int, id fileID) (has, known bool) {
+	dir, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false, false
 	}
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
-	if err != nil {
-		return false, false
-	}
+	defer unix.Close(dir)
+	var buf [fdBatch]byte
+	var names []string
 	var st unix.Stat_t
-	for _, name := range names {
-		if unix.Stat(dir+name, &st) == nil && uint64(st.Dev) == dev && st.Ino == ino {
-			return true, true
+	for {
+		n, err := unix.Getdents(dir, buf[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return false, false
+		}
+		if n == 0 {
+			return false, true
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names[:0])
+		for _, name := range names {
+			// Each entry is a link to the open file; fstatat follows it.
+			if unix.Fstatat(dir, name, &st, 0) == nil && uint64(st.Dev) == id.dev && st.Ino == id.ino {
+				return true, true
+			}
 		}
 	}
-	return false, true
 }

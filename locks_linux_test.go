@@ -96,11 +96,10 @@ func TestKernelHolderOtherDevice(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	writeFile(t, path, "")
 	holdForeignLock(t, path) // held by this process
-	f, err := openFile(opRead, path, false)
+	f, err := openFile(opRead, path, 0)
 	must(t, err)
 	defer f.close()
-	dev, ino, _, err := f.identity()
-	must(t, err)
+	dev, ino := f.id.dev, f.id.ino
 	table := filepath.Join(t.TempDir(), "locks")
 	old := procLocksPath
 	procLocksPath = table
@@ -112,7 +111,7 @@ func TestKernelHolderOtherDevice(t *testing.T) {
 		line := fmt.Sprintf("1: FLOCK  ADVISORY  WRITE %d %02x:%02x:%d 0 EOF\n", tc.pid,
 			unix.Major(dev)+1, unix.Minor(dev), ino)
 		writeFile(t, table, line)
-		if pid, state := kernelHolder(f); state != tc.want || (state == kernelLive && pid != tc.pid) {
+		if pid, state := kernelHolder(f, 0); state != tc.want || (state == kernelLive && pid != tc.pid) {
 			t.Errorf("listed as %d on another device: kernelHolder = %d, %v; want %v", tc.pid, pid, state, tc.want)
 		}
 	}

@@ -29,6 +29,27 @@
 // Read reports NotHeld and the next Claim reuses the file. Guard.Verify lets a
 // running daemon notice that someone else removed or replaced its pidfile.
 //
+// # Whom to believe
+//
+// A PID in a file that someone else could have written is a claim, not a
+// fact: a user who owns a pidfile that root reads could write "1" into it and
+// wait for root to signal init. So the content is believed only if nobody but
+// the reader and root could have written it: the file is owned by the
+// reader's effective user or by root, and grants no write access to its
+// group or to others. In a file owned by another user (and writable by that
+// user alone), a PID is believed where the system can show that the named
+// process runs as that user (Linux, macOS): the user can then point at most
+// at its own processes. A PID that names the reader itself is believed only
+// while the reader holds a Guard on the file.
+//
+// Otherwise the kernel's lock table names the holder (Linux), and where there
+// is no table, or it names no holder visible from here, the holder stays
+// unnamed: a *LockedError with PID 0 that matches ErrUntrustedContent. Claim
+// refuses to claim a file that it would not believe. Debian's
+// start-stop-daemon applies the same rule to pidfiles, and systemd believes a
+// PID from a file that an unprivileged user could write only for a process in
+// the service's own cgroup.
+//
 // # No fsync
 //
 // The content matters only while its writer holds the lock, and the lock dies
@@ -85,14 +106,15 @@ var ErrInheritedLock = errors.New("pidfile: the process that took the lock has e
 // LockedError reports a pidfile that another process holds.
 type LockedError struct {
 	Path string
-	// PID is the holder's PID, or 0 when no live process could be named:
-	// the content was still not the PID of a live process after the write
-	// window and the kernel could not tell. It is never negative.
+	// PID is the holder's PID, named as Read names it, or 0 when no live
+	// process could be named. It is never negative.
 	PID int
 	// Err, if not nil, says more: why PID is 0 (matching ErrInvalidContent,
-	// with the content quoted, when the content is not a PID, and
-	// ErrInheritedLock when the kernel names a holder that has exited), or,
-	// from ClaimContext, the context's error that ended the wait.
+	// with the content quoted, when the content is not a PID;
+	// ErrUntrustedContent when another user could have written it; and
+	// ErrInheritedLock when the kernel names a holder that has exited or let
+	// go of the file), or, from ClaimContext, the context's error that ended
+	// the wait.
 	Err error
 }
 
@@ -128,25 +150,73 @@ var (
 	testHookRetry       func() // a reader is about to wait for the write window
 )
 
-// Claim makes the calling process the holder of the pidfile at path.
+// Claim makes the calling process the holder of the pidfile at path. It is
+// Claimer{}.Claim: a new file gets mode 0644, less the umask.
 //
-// It creates the file if it is missing (mode 0644, less the umask), takes an
-// exclusive, non-blocking flock(2) on it, and only then replaces the content
-// with the caller's PID and a newline. The lock lasts until the Guard is
-// closed or the process exits; dropping the Guard does not release it.
+// It creates the file if it is missing, takes an exclusive, non-blocking
+// flock(2) on it, and only then replaces the content with the caller's PID
+// and a newline. The lock lasts until the Guard is closed or the process
+// exits; dropping the Guard does not release it.
 //
 // If another process holds the lock, Claim returns a *LockedError (matching
-// ErrLocked) with that process's PID, and the file is left exactly as it was.
-// If writing fails, the lock is released and the error returned. Claim never
-// removes the file, and refuses a path whose final component is a symbolic
-// link, a directory, a FIFO, a device, a socket or a hard-linked file
-// (ErrUnsafeFile).
+// ErrLocked) that names the holder as Read would, and the file is left
+// exactly as it was. If writing the PID fails, the lock is released and the
+// error returned; what was written may stay in the file, where, with nobody
+// holding the lock, it means nothing. Claim never removes the file.
+//
+// Claim refuses (ErrUnsafeFile), before it locks or writes anything, a path
+// whose final component is a symbolic link, a directory, a FIFO, a device, a
+// socket or a hard-linked file, and an existing file whose content Read would
+// not believe: one owned by a user other than the caller and root, or
+// writable by its group or by others.
 func Claim(path string) (*Guard, error) {
-	f, err := openFile(opClaim, path, true)
+	return Claimer{}.Claim(path)
+}
+
+// ClaimContext is Claimer{}.ClaimContext.
+func ClaimContext(ctx context.Context, path string) (*Guard, error) {
+	return Claimer{}.ClaimContext(ctx, path)
+}
+
+// A Claimer claims pidfiles with options. Its zero value is what Claim and
+// ClaimContext use.
+type Claimer struct {
+	// Perm is the permission bits that Claim gives a file it creates, less
+	// the umask; an existing file keeps its own. Zero means 0644. It may
+	// grant read access (0644, 0640, 0600) but nothing more: nobody but the
+	// owner may write a pidfile, and nobody may execute it.
+	//
+	// Anyone who may read the file may also lock it, since flock needs only
+	// an open descriptor: with 0644, any local user can hold a stopped
+	// daemon's pidfile and keep the daemon from starting. 0600 or 0640
+	// closes that door, at a price: a user who may not read the file cannot
+	// learn the holder (Read fails with a permission error), so a status
+	// check must then run as root, as the owner or, with 0640, in the group.
+	Perm fs.FileMode
+}
+
+// defaultPerm is the mode of a new pidfile when Claimer.Perm is zero.
+const defaultPerm = 0o644
+
+// Claim is the package's Claim, creating a missing file with c.Perm.
+func (c Claimer) Claim(path string) (*Guard, error) {
+	perm := c.Perm
+	if perm == 0 {
+		perm = defaultPerm
+	}
+	if perm&^defaultPerm != 0 {
+		return nil, pathError(opClaim, path, fmt.Errorf("%w: Claimer.Perm %v grants more than read access to others, or execution",
+			os.ErrInvalid, perm))
+	}
+	f, err := openFile(opClaim, path, uint32(perm))
 	if err != nil {
 		return nil, err
 	}
-	holder, err := lockOrFindHolder(f, opClaim, path)
+	if err := claimable(f, opClaim, path); err != nil {
+		f.close()
+		return nil, err
+	}
+	holder, err := lockOrFindHolder(f, opClaim, path, false)
 	if err != nil {
 		f.close()
 		return nil, err
@@ -162,7 +232,7 @@ func Claim(path string) (*Guard, error) {
 		f.close()
 		return nil, pathError(opClaim, path, fmt.Errorf("write PID: %w", err))
 	}
-	return &Guard{f: f, path: path}, nil
+	return newGuard(f, path), nil
 }
 
 // ClaimContext is Claim that waits while another process holds the lock: for
@@ -173,10 +243,10 @@ func Claim(path string) (*Guard, error) {
 // When ctx is done first, it returns a *LockedError whose Err is ctx's error,
 // so the error matches both ErrLocked and ctx.Err(). It never blocks in
 // flock, so nothing is left waiting for the lock after it returns.
-func ClaimContext(ctx context.Context, path string) (*Guard, error) {
+func (c Claimer) ClaimContext(ctx context.Context, path string) (*Guard, error) {
 	delay := firstDelay
 	for {
-		g, err := Claim(path)
+		g, err := c.Claim(path)
 		var le *LockedError
 		if !errors.As(err, &le) {
 			return g, err
@@ -213,6 +283,30 @@ type Guard struct {
 	closed bool
 }
 
+// held counts the Guards of this process by the file they lock, so that
+// content naming this process can be told from content left behind by a
+// Guard it has closed (trust.go). A process holds at most one lock on a file,
+// but counting costs nothing and assumes nothing.
+var held = struct {
+	sync.Mutex
+	files map[fileID]int
+}{files: make(map[fileID]int)}
+
+// newGuard makes a Guard for f, whose lock this process now holds.
+func newGuard(f file, path string) *Guard {
+	held.Lock()
+	held.files[f.id]++
+	held.Unlock()
+	return &Guard{f: f, path: path}
+}
+
+// holdsGuard reports whether this process holds a Guard on the file id.
+func holdsGuard(id fileID) bool {
+	held.Lock()
+	defer held.Unlock()
+	return held.files[id] > 0
+}
+
 // Path returns the path that the Guard was created with.
 func (g *Guard) Path() string {
 	if g == nil {
@@ -237,6 +331,11 @@ func (g *Guard) Close() error {
 		return nil
 	}
 	g.closed = true
+	held.Lock()
+	if held.files[g.f.id]--; held.files[g.f.id] <= 0 {
+		delete(held.files, g.f.id)
+	}
+	held.Unlock()
 	if err := g.f.close(); err != nil {
 		return pathError(opClose, g.path, err)
 	}
@@ -257,21 +356,21 @@ var ErrReplaced = errors.New("pidfile: the path no longer names the locked file"
 // Verify on a closed Guard returns an error matching os.ErrClosed.
 func (g *Guard) Verify() error {
 	return g.useOpen(opVerify, func(f file) error {
-		dev, ino, nlink, err := f.identity()
+		nlink, err := f.links()
 		if err != nil {
-			return err
+			return fmt.Errorf("fstat: %w", err)
 		}
 		if nlink == 0 {
 			return fmt.Errorf("%w: the locked file was removed", ErrReplaced)
 		}
-		pdev, pino, err := pathIdentity(g.path)
+		now, err := pathIdentity(g.path)
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%w: the locked file was moved away", ErrReplaced)
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("lstat: %w", err)
 		}
-		if pdev != dev || pino != ino {
+		if now != f.id {
 			return fmt.Errorf("%w: another file took its place", ErrReplaced)
 		}
 		return nil
@@ -338,12 +437,16 @@ type LockedBy struct {
 type Source int
 
 const (
-	// FromContent: the pidfile's content, which the holder wrote, named a
-	// process that is alive.
+	// FromContent: the pidfile's content named a live process, and the
+	// content is believed: nobody but the reader and root could have
+	// written it, or the one other user who could have runs that process
+	// (see "Whom to believe" in the package documentation).
 	FromContent Source = iota
 	// FromKernel: the kernel's lock table named the process that took the
-	// lock (Linux), because the content named none that is alive: the holder
-	// had not written yet, it writes no PID (flock(1)), or it died mid-write.
+	// lock (Linux). Read asks it when the content names no live process
+	// that it believes: the holder had not written yet, it writes no PID
+	// (flock(1)), it died mid-write, or another user could have written the
+	// content. ReadExact asks it always.
 	FromKernel
 )
 
@@ -362,40 +465,73 @@ func (NotExist) result() {}
 func (NotHeld) result()  {}
 func (LockedBy) result() {}
 
-// Read tells whether a process holds the pidfile at path, and which.
+// Read tells whether a process holds the pidfile at path, and which. It is
+// the fast answer, for a daemon or supervisor that reads its own pidfiles;
+// ReadExact is the exact one, for tools that report on anyone's.
 //
 // Read never creates a file: a missing path is NotExist. Otherwise it tries
 // to take the lock without waiting: if it gets it, the result is NotHeld and
 // the caller holds the lock until it closes the Guard; if another process
 // holds it, the result is LockedBy with that process's PID.
 //
-// A new holder writes its PID just after it takes the lock. Read waits out
-// that window for a few tens of milliseconds while the content is not the PID
-// of a live process. If it then still names no live process, Read asks the
-// kernel's lock table on Linux. Where that gives no answer, Read returns a
-// *LockedError with PID 0 (matching ErrLocked, and ErrInvalidContent too if
-// the content is not a PID). So a LockedBy always names a process that was
-// alive when Read looked, never a PID < 1.
+// The PID is the content's if the content names a live process and is
+// believed (see "Whom to believe" in the package documentation): then Read
+// makes six system calls and never reads the kernel's lock table, whose cost
+// grows with every lock on the host. Otherwise, on Linux, the lock table
+// names the holder. Where it cannot (no table, or a holder in another PID
+// namespace), Read waits a few tens of milliseconds for a new holder to write
+// its PID, then returns a *LockedError with PID 0 that says why (matching
+// ErrLocked, and also ErrInvalidContent for content that is not a PID,
+// ErrUntrustedContent for content it does not believe, or ErrInheritedLock).
+// It does not wait where waiting cannot change the answer. So a LockedBy
+// always names a process that was alive when Read looked, never a PID < 1.
 //
-// One window remains on Linux: for microseconds after a new holder takes the
-// lock, Read can name the previous holder if that process is still alive.
-// Likewise, under a holder that never writes its PID (flock(1)), old content
-// that names some other live process is believed. Read trusts live content
-// so that its common path never reads the kernel's lock table, whose cost
-// grows with every lock on the host. Signal checks the kernel and is not
-// fooled.
+// Content that names the caller itself is believed only while the caller
+// holds a Guard on the file; otherwise it is left over from a Guard the caller
+// has closed, and the new holder has not written yet.
 //
-// Read needs only read permission on the file. It refuses the same unsafe
-// paths as Claim.
+// Two corners remain where believed content can name a process that no
+// longer holds the lock, for a reader that does not ask the table: for
+// microseconds after a new holder takes the lock, the previous holder, if it
+// is still alive; and a live process that wrote its PID, then handed its
+// descriptor to a child and closed its own. ReadExact and Signal ask the
+// kernel and are not fooled.
+//
+// Read needs only read permission on the file. It refuses the same kinds of
+// file as Claim (ErrUnsafeFile), but reads a file that other users could
+// write, believing its content only as described.
 func Read(path string) (Result, error) {
-	f, err := openFile(opRead, path, false)
+	return read(opRead, path, false)
+}
+
+// ReadExact is Read that takes the holder from the kernel's lock table
+// wherever the system has one (Linux, with /proc mounted), never from the
+// content alone: a LockedBy then has Source FromKernel and names the process
+// that /proc/locks and lslocks(8) name, once it is seen to have the file open
+// (a process that handed its descriptor on and closed its own is not named;
+// see ErrInheritedLock). Where the table names no holder visible from here,
+// or there is none, ReadExact answers as Read does.
+//
+// Use ReadExact to show a PID to a person or to another program, and
+// wherever the content may be older or less trustworthy than the lock (a
+// holder such as flock(1) that writes no PID, a file other users could
+// write); cmd/pidfile's status and pid use it. It costs a read of the lock
+// table, whose length is every lock on the host (see the README's figures).
+// Use Read on a hot path for pidfiles of your own. To signal the holder, use
+// Signal, which checks again just before it signals.
+func ReadExact(path string) (Result, error) {
+	return read(opRead, path, true)
+}
+
+func read(op, path string, exact bool) (Result, error) {
+	f, err := openFile(op, path, 0)
 	if err == errNoFile {
 		return NotExist{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	holder, err := lockOrFindHolder(f, opRead, path)
+	holder, err := lockOrFindHolder(f, op, path, exact)
 	if err != nil {
 		f.close()
 		return nil, err
@@ -404,78 +540,5 @@ func Read(path string) (Result, error) {
 		f.close()
 		return *holder, nil
 	}
-	return NotHeld{&Guard{f: f, path: path}}, nil
+	return NotHeld{newGuard(f, path)}, nil
 }
-
-// lockOrFindHolder tries to lock f. It returns nil if this process now holds
-// the lock, and otherwise the holder. While the content names no live process
-// it retries both the lock and the read until writeWindow has passed, then
-// asks the kernel.
-func lockOrFindHolder(f file, op, path string) (*LockedBy, error) {
-	var buf [maxContent]byte
-	var start time.Time
-	wait := time.Millisecond
-	for {
-		locked, err := f.tryLock()
-		if err != nil {
-			return nil, pathError(op, path, fmt.Errorf("flock: %w", err))
-		}
-		if locked {
-			return nil, nil
-		}
-		n, err := f.readHead(buf[:])
-		if err != nil {
-			return nil, pathError(op, path, fmt.Errorf("read: %w", err))
-		}
-		pid, perr := ParsePID(buf[:n])
-		if perr == nil && processAlive(pid) {
-			return &LockedBy{PID: pid, Source: FromContent}, nil
-		}
-		if start.IsZero() {
-			start = time.Now()
-		} else if time.Since(start) >= writeWindow {
-			return holderAfterWindow(f, path, pid, perr)
-		}
-		if testHookRetry != nil {
-			testHookRetry()
-		}
-		time.Sleep(wait)
-		wait = min(2*wait, 10*time.Millisecond)
-	}
-}
-
-// holderAfterWindow decides who holds f's lock once the write window passed
-// with content that names no live process: pid and perr are what ParsePID
-// said of the content last read.
-func holderAfterWindow(f file, path string, pid int, perr error) (*LockedBy, error) {
-	switch kpid, state := kernelHolder(f); state {
-	case kernelLive:
-		return &LockedBy{PID: kpid, Source: FromKernel}, nil
-	case kernelStale:
-		return nil, &LockedError{Path: path, Err: ErrInheritedLock}
-	}
-	if perr != nil {
-		return nil, &LockedError{Path: path, Err: perr}
-	}
-	return nil, &LockedError{Path: path, Err: &deadHolderError{pid}}
-}
-
-// deadHolderError reports content that names a process that is not running
-// while the lock is held: a writer slower than the window, a holder that
-// writes no PID, or an inheritor of the lock. Reporting the PID would invite
-// a signal to whatever process reuses it.
-type deadHolderError struct{ pid int }
-
-func (e *deadHolderError) Error() string {
-	return "content names process " + strconv.Itoa(e.pid) + ", which is not running"
-}
-
-// kernelState is what the kernel's lock table says of a lock.
-type kernelState int
-
-const (
-	kernelNoTable kernelState = iota // no lock table to ask
-	kernelUnknown                    // the table lists no holder: it is not visible from this PID namespace
-	kernelLive                       // a live process took the lock and still has the file open
-	kernelStale                      // the process that took the lock is gone
-)

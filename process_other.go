@@ -15,3 +15,7 @@ func signalHolder(file, string, os.Signal) (int, error) { return 0, errUnsupport
 func toSignal(os.Signal) (int, bool) { return 0, true }
 
 func waitTurn(ctx context.Context, _ int, d time.Duration) error { return sleepContext(ctx, d) }
+
+func effectiveUID() uint32 { return 0 }
+
+func processRunsAs(int, uint32) (bool, bool) { return false, false }

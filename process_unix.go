@@ -21,3 +21,7 @@ func toSignal(sig os.Signal) (unix.Signal, bool) {
 	s, ok := sig.(unix.Signal)
 	return s, ok
 }
+
+// effectiveUID is the caller's effective user ID now; a system call each
+// time, since a process may change it.
+func effectiveUID() uint32 { return uint32(unix.Geteuid()) }

@@ -55,7 +55,7 @@ func Signal(path string, sig os.Signal) (int, error) {
 		return 0, pathError(opSignal, path, fmt.Errorf("unsupported signal %v", sig))
 	}
 	for attempt := 1; ; attempt++ {
-		f, err := openFile(opSignal, path, false)
+		f, err := openFile(opSignal, path, 0)
 		if err == errNoFile {
 			return 0, notRunning(path, "no pidfile")
 		}
@@ -77,7 +77,7 @@ func Signal(path string, sig os.Signal) (int, error) {
 // findHolder names the holder of f's lock by Read's rules, or returns an
 // error matching ErrNotRunning if nobody holds it.
 func findHolder(f file, path string) (int, error) {
-	holder, err := lockOrFindHolder(f, opSignal, path)
+	holder, err := lockOrFindHolder(f, opSignal, path, false)
 	if err != nil {
 		return 0, err
 	}
@@ -106,7 +106,7 @@ var testHookSignal func(step string)
 func Wait(ctx context.Context, path string) error {
 	delay := firstDelay
 	for {
-		f, err := openFile(opWait, path, false)
+		f, err := openFile(opWait, path, 0)
 		if err == errNoFile {
 			return nil
 		}
@@ -137,22 +137,6 @@ const (
 	firstDelay = 5 * time.Millisecond
 	maxDelay   = 250 * time.Millisecond
 )
-
-// holderHint returns a live process that holds f's lock, or 0, without
-// waiting out the write window: Wait and ClaimContext only use it to sleep
-// on, and check the lock again anyway.
-func holderHint(f file) int {
-	var buf [maxContent]byte
-	if n, err := f.readHead(buf[:]); err == nil {
-		if pid, err := ParsePID(buf[:n]); err == nil && processAlive(pid) {
-			return pid
-		}
-	}
-	if pid, state := kernelHolder(f); state == kernelLive {
-		return pid
-	}
-	return 0
-}
 
 // sleepContext waits for d or until ctx is done, and returns ctx's error in
 // that case.

@@ -1,0 +1,218 @@
+package pidfile
+
+// Who is believed. Everything this package concludes about who holds a
+// pidfile is decided in this file, from four witnesses of unequal worth:
+//
+//   - the content names a PID, but anyone who may write the file could have
+//     written it;
+//   - the file's owner and permission bits say who may write it;
+//   - the process table says whether the named process is alive and whose
+//     it is, and this process knows which pidfiles it holds through a Guard;
+//   - the kernel's lock table (Linux, locks_linux.go) names the process that
+//     took the lock, whatever the file says.
+//
+// The content is believed only if nobody but the reader and root could have
+// written it, or if the one other user who could have is seen to run the
+// process it names: a user can then point at most at its own processes. In
+// every other case only the lock table can name the holder. This is the
+// rule of Debian's start-stop-daemon, which refuses a pidfile that root does
+// not own, and of systemd, which believes a PID from a file that an
+// unprivileged user could write only for a process in the service's own
+// cgroup.
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// ErrUntrustedContent is the target for errors.Is when a pidfile is held, its
+// content could have been written by a user other than the reader and root,
+// and nothing more trustworthy names the holder: the system has no lock
+// table, or its table names no holder visible from here. Such errors are a
+// *LockedError with PID 0, so they match ErrLocked too.
+var ErrUntrustedContent = errors.New("pidfile: content that another user could have written")
+
+// untrustedWriters says who, besides root and the calling process's user,
+// could write a file with owner uid and permission bits perm, or "" if
+// nobody. It asks the system for the caller's effective UID (at the time of
+// the call: a daemon may drop privileges after its claim) only for a file
+// that root does not own.
+//
+// A POSIX ACL that grants write access to anyone beyond the owner shows in
+// the group write bit (it holds the ACL's mask), so the bits are enough.
+func untrustedWriters(uid, perm uint32) string {
+	switch {
+	case perm&0o002 != 0:
+		return "is writable by others (mode " + modeText(perm) + ")"
+	case perm&0o020 != 0:
+		return "is writable by its group (mode " + modeText(perm) + ")"
+	case uid != 0:
+		if euid := effectiveUID(); uid != euid {
+			return "is owned by user " + strconv.FormatUint(uint64(uid), 10) +
+				", not by root or by this process's user " + strconv.FormatUint(uint64(euid), 10)
+		}
+	}
+	return ""
+}
+
+func modeText(perm uint32) string { return "0" + strconv.FormatUint(uint64(perm&0o7777), 8) }
+
+// claimable refuses, for Claim, a file whose content Read would not believe.
+// A file that Claim created always passes: it belongs to the caller, and its
+// mode grants nobody else write access (Claimer.Perm cannot).
+func claimable(f file, op, path string) error {
+	if what := untrustedWriters(f.uid, f.perm); what != "" {
+		return refuse(op, path, what)
+	}
+	return nil
+}
+
+// believe decides whether content, read from f while another open file
+// description held its lock, names the holder. It returns the PID that the
+// content names (0 if it is not a PID) and nil if that PID is to be believed;
+// otherwise why not, and whether the holder writing its PID could still change
+// the answer (it cannot when the file's writers are not trusted).
+func believe(f file, content []byte) (named int, why error, wait bool) {
+	pid, err := ParsePID(content)
+	if err != nil {
+		return 0, err, true
+	}
+	if pid == selfPID {
+		// This process is alive, so its PID in the file proves nothing
+		// unless this process holds the lock: the content may be left from
+		// a Guard it has closed, under a new holder that has not written.
+		if holdsGuard(f.id) {
+			return pid, nil, false
+		}
+		return pid, errSelfStale, true
+	}
+	if f.perm&0o022 != 0 {
+		return pid, &untrustedError{pid, "the file " + untrustedWriters(f.uid, f.perm)}, false
+	}
+	if !processAlive(pid) {
+		return pid, &deadHolderError{pid}, true
+	}
+	if f.uid == 0 || f.uid == effectiveUID() {
+		return pid, nil, false
+	}
+	owner := "the file is owned by user " + strconv.FormatUint(uint64(f.uid), 10)
+	switch runs, known := processRunsAs(pid, f.uid); {
+	case !known:
+		return pid, &untrustedError{pid, owner + ", and this system cannot tell whose process it is"}, false
+	case !runs:
+		// That user's own holder may still write its PID.
+		return pid, &untrustedError{pid, owner + ", and the process does not run as that user"}, true
+	}
+	return pid, nil, false
+}
+
+// errSelfStale is content that names the calling process, which holds no
+// Guard on the file.
+var errSelfStale = errors.New("content names this process, which does not hold the lock")
+
+// deadHolderError reports content that names a process that is not running
+// while the lock is held: a writer slower than the window, a holder that
+// writes no PID, or an inheritor of the lock. Reporting the PID would invite
+// a signal to whatever process reuses it.
+type deadHolderError struct{ pid int }
+
+func (e *deadHolderError) Error() string {
+	return "content names process " + strconv.Itoa(e.pid) + ", which is not running"
+}
+
+// untrustedError reports content that is not believed because of who could
+// have written it.
+type untrustedError struct {
+	pid    int
+	reason string
+}
+
+func (e *untrustedError) Error() string {
+	return "content names process " + strconv.Itoa(e.pid) + ", which is not believed: " +
+		e.reason + "; no lock table names the holder"
+}
+
+func (e *untrustedError) Is(target error) bool { return target == ErrUntrustedContent }
+
+// kernelState is what the kernel's lock table says of a lock.
+type kernelState int
+
+const (
+	kernelNoTable kernelState = iota // no lock table to ask
+	kernelUnknown                    // the table lists no holder: it is not visible from this PID namespace
+	kernelLive                       // a live process took the lock and still has the file open
+	kernelStale                      // the process that took the lock is gone, or has let go of the file
+)
+
+// lockOrFindHolder tries to lock f. It returns nil if this process now holds
+// the lock, and otherwise the holder: the content's PID if believe believes
+// it (unless exact), else the process that the lock table names. While
+// neither names a live holder it retries the lock, the content and the
+// table until writeWindow has passed, for a holder that has just locked and
+// not yet written; but not where waiting cannot change the answer. With
+// exact, the table is asked first and content is believed only where the
+// table cannot answer.
+func lockOrFindHolder(f file, op, path string, exact bool) (*LockedBy, error) {
+	var buf [maxContent]byte
+	var start time.Time
+	wait := time.Millisecond
+	for {
+		locked, err := f.tryLock()
+		if err != nil {
+			return nil, pathError(op, path, fmt.Errorf("flock: %w", err))
+		}
+		if locked {
+			return nil, nil
+		}
+		n, err := f.readHead(buf[:])
+		if err != nil {
+			return nil, pathError(op, path, fmt.Errorf("read: %w", err))
+		}
+		named, why, mayChange := believe(f, buf[:n])
+		if why == nil && !exact {
+			return &LockedBy{PID: named, Source: FromContent}, nil
+		}
+		kpid, state := kernelHolder(f, named)
+		switch {
+		case state == kernelLive:
+			return &LockedBy{PID: kpid, Source: FromKernel}, nil
+		case state == kernelStale:
+			why, mayChange = ErrInheritedLock, true
+		case why == nil:
+			return &LockedBy{PID: named, Source: FromContent}, nil
+		}
+		if !mayChange {
+			return nil, &LockedError{Path: path, Err: why}
+		}
+		if start.IsZero() {
+			start = time.Now()
+		} else if time.Since(start) >= writeWindow {
+			return nil, &LockedError{Path: path, Err: why}
+		}
+		if testHookRetry != nil {
+			testHookRetry()
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 10*time.Millisecond)
+	}
+}
+
+// holderHint returns a live process that holds f's lock, or 0, by the same
+// rules but without waiting out the write window: Wait and ClaimContext only
+// use it to sleep on, and check the lock again anyway.
+func holderHint(f file) int {
+	var buf [maxContent]byte
+	named := 0
+	if n, err := f.readHead(buf[:]); err == nil {
+		var why error
+		if named, why, _ = believe(f, buf[:n]); why == nil {
+			return named
+		}
+	}
+	if pid, state := kernelHolder(f, named); state == kernelLive {
+		return pid
+	}
+	return 0
+}
