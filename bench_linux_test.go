@@ -48,7 +48,7 @@ func BenchmarkKernelHolder(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				if _, state := kernelHolder(f, 0); state != kernelLive {
+				if _, state := kernelHolder(f); state != kernelLive {
 					b.Fatal("the kernel did not name the holder")
 				}
 			}

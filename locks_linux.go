@@ -138,14 +138,11 @@ func flockHolders(path string, dev, ino uint64) (exact, others []int, err error)
 // answer: in the host's initial PID namespace the table keeps naming the
 // process that took the lock after it exited, or after it handed its
 // descriptor to a child and closed its own. A named process that is gone, or
-// that has the file open on no descriptor, is reported stale. A holder listed
-// under another device counts only if it is seen to have the file open.
-//
-// named is the PID that f's content names, or 0. When the table names the
-// same process, it took the lock and wrote its PID, and its descriptors are
-// not searched: that search costs a system call per descriptor up to the
-// pidfile's.
-func kernelHolder(f file, named int) (int, kernelState) {
+// that has the file open on no descriptor, is reported stale; so the check
+// is made even when the content names the same process, which is what it
+// wrote before it handed the descriptor on. A holder listed under another
+// device counts only if it is seen to have the file open.
+func kernelHolder(f file) (int, kernelState) {
 	exact, others, err := flockHolders(procLocksPath, f.id.dev, f.id.ino)
 	if err != nil {
 		return 0, kernelNoTable
@@ -155,10 +152,8 @@ func kernelHolder(f file, named int) (int, kernelState) {
 		if !processAlive(pid) {
 			return 0, kernelStale
 		}
-		if pid != named {
-			if has, known := processHasFile(pid, f.id); known && !has {
-				return 0, kernelStale
-			}
+		if has, known := processHasFile(pid, f.id); known && !has {
+			return 0, kernelStale
 		}
 		return pid, kernelLive
 	}

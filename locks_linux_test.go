@@ -111,7 +111,7 @@ func TestKernelHolderOtherDevice(t *testing.T) {
 		line := fmt.Sprintf("1: FLOCK  ADVISORY  WRITE %d %02x:%02x:%d 0 EOF\n", tc.pid,
 			unix.Major(dev)+1, unix.Minor(dev), ino)
 		writeFile(t, table, line)
-		if pid, state := kernelHolder(f, 0); state != tc.want || (state == kernelLive && pid != tc.pid) {
+		if pid, state := kernelHolder(f); state != tc.want || (state == kernelLive && pid != tc.pid) {
 			t.Errorf("listed as %d on another device: kernelHolder = %d, %v; want %v", tc.pid, pid, state, tc.want)
 		}
 	}

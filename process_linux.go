@@ -20,7 +20,7 @@ func signalHolder(f file, path string, sig os.Signal) (int, error) {
 	if held, err := heldByOther(f, path); !held {
 		return 0, err
 	}
-	pid, state := kernelHolder(f, 0)
+	pid, state := kernelHolder(f)
 	switch state {
 	case kernelNoTable:
 		var err error
@@ -53,7 +53,7 @@ func signalHolder(f file, path string, sig os.Signal) (int, error) {
 		testHookSignal("pinned")
 	}
 	if state == kernelLive {
-		if again, state := kernelHolder(f, 0); state != kernelLive || again != pid {
+		if again, state := kernelHolder(f); state != kernelLive || again != pid {
 			return 0, errHolderChanged
 		}
 	}

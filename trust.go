@@ -174,7 +174,7 @@ func lockOrFindHolder(f file, op, path string, exact bool) (*LockedBy, error) {
 		if why == nil && !exact {
 			return &LockedBy{PID: named, Source: FromContent}, nil
 		}
-		kpid, state := kernelHolder(f, named)
+		kpid, state := kernelHolder(f)
 		switch {
 		case state == kernelLive:
 			return &LockedBy{PID: kpid, Source: FromKernel}, nil
@@ -204,14 +204,12 @@ func lockOrFindHolder(f file, op, path string, exact bool) (*LockedBy, error) {
 // use it to sleep on, and check the lock again anyway.
 func holderHint(f file) int {
 	var buf [maxContent]byte
-	named := 0
 	if n, err := f.readHead(buf[:]); err == nil {
-		var why error
-		if named, why, _ = believe(f, buf[:n]); why == nil {
-			return named
+		if pid, why, _ := believe(f, buf[:n]); why == nil {
+			return pid
 		}
 	}
-	if pid, state := kernelHolder(f, named); state == kernelLive {
+	if pid, state := kernelHolder(f); state == kernelLive {
 		return pid
 	}
 	return 0

@@ -245,10 +245,11 @@ type state struct {
 	Error  string `json:"error,omitempty"`
 }
 
-// look reads path as status and pid report it.
+// look reads path as status and pid report it: with ReadExact, so that
+// where the kernel has a lock table, no PID is printed that it contradicts.
 func look(path string) state {
 	s := state{Path: path}
-	r, err := pidfile.Read(path)
+	r, err := pidfile.ReadExact(path)
 	if err != nil {
 		s.State, s.Error = "unknown", err.Error()
 		return s
