@@ -137,10 +137,21 @@ func runHelper(role, path, arg string) int {
 			say("held")
 		}
 		return 0
-	case "read":
-		r, err := Read(path)
+	case "read", "readexact":
+		// Report what Read (or ReadExact) says of path in one line.
+		read := Read
+		if role == "readexact" {
+			read = ReadExact
+		}
+		r, err := read(path)
 		if err != nil {
-			say("error %v", err)
+			var le *LockedError
+			pid := -1
+			if errors.As(err, &le) {
+				pid = le.PID
+			}
+			say("error pid=%d untrusted=%t inherited=%t: %v", pid,
+				errors.Is(err, ErrUntrustedContent), errors.Is(err, ErrInheritedLock), err)
 			return 0
 		}
 		switch r := r.(type) {
@@ -218,6 +229,47 @@ func runHelper(role, path, arg string) int {
 	case "idle":
 		io.Copy(io.Discard, in)
 		return 0
+	case "handoff":
+		// Lock path as a shell script would (with arg "write", also write
+		// this process's PID), hand the descriptor to a child, close it
+		// here, say "ready PID child CHILD", and stay alive as a decoy:
+		// the lock table still names this process, which no longer holds
+		// the lock.
+		fd, err := unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC, 0)
+		if err == nil {
+			err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+		}
+		if err == nil && arg == "write" {
+			_, err = unix.Pwrite(fd, []byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		}
+		if err != nil {
+			say("error %v", err)
+			return 1
+		}
+		child := exec.Command(os.Args[0])
+		child.Env = append(helperEnv(), helperRole+"=idle")
+		child.ExtraFiles = []*os.File{os.NewFile(uintptr(fd), path)}
+		childIn, err := child.StdinPipe()
+		if err == nil {
+			err = child.Start()
+		}
+		if err != nil {
+			say("error %v", err)
+			return 1
+		}
+		unix.Close(fd)
+		say("ready %d child %d", os.Getpid(), child.Process.Pid)
+		for {
+			l, err := in.ReadString('\n')
+			if strings.TrimSpace(l) == "ping" {
+				say("pong")
+			}
+			if err != nil {
+				childIn.Close()
+				child.Wait()
+				return 0
+			}
+		}
 	case "decoy":
 		// A live process that is not the holder. It does not handle
 		// SIGTERM, so the Go runtime makes it exit at once if it gets

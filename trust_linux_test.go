@@ -1,0 +1,298 @@
+package pidfile
+
+// Whom to believe, with real users: the tests run as root (as CI does) and
+// act as nobody through setpriv(1) and process credentials, with flock(1) as
+// a holder that writes no PID.
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// decoyFile writes a live decoy's PID (a process of root's that holds
+// nothing) into path, owned by uid with mode perm, and returns the decoy.
+func decoyFile(t *testing.T, path string, uid int, perm os.FileMode) *helper {
+	t.Helper()
+	decoy := startHelper(t, "decoy", "", "")
+	decoy.expect("ready ")
+	writeFile(t, path, strconv.Itoa(decoy.pid())+"\n")
+	must(t, os.Chown(path, uid, uid))
+	must(t, os.Chmod(path, perm))
+	return decoy
+}
+
+// checkHolderNamed asserts that every reader names holder, and Claim neither
+// succeeds nor names the decoy, and that Signal reaches the holder and not
+// the decoy.
+func checkDecoyIgnored(t *testing.T, path string, decoy, holder *helper) {
+	t.Helper()
+	want := LockedBy{PID: holder.pid(), Source: FromKernel}
+	for name, read := range map[string]func(string) (Result, error){"Read": Read, "ReadExact": ReadExact} {
+		if r, err := read(path); r != want || err != nil {
+			t.Errorf("%s = %#v, %v; want %#v (the decoy is %d)", name, r, err, want, decoy.pid())
+		}
+	}
+	g, err := Claim(path)
+	if err == nil {
+		g.Close()
+		t.Fatal("Claim succeeded on a held file")
+	}
+	if strings.Contains(err.Error(), strconv.Itoa(decoy.pid())) {
+		t.Errorf("Claim's error names the decoy: %v", err)
+	}
+	if pid, err := Signal(path, syscall.SIGTERM); pid != holder.pid() || err != nil {
+		t.Errorf("Signal = %d, %v; want the holder %d", pid, err, holder.pid())
+	}
+	if !decoy.answers() {
+		t.Error("the decoy was signalled")
+	}
+}
+
+// The attack of the issue: a user writes root's PID 1 (here, a decoy of
+// root's) into its own pidfile and holds the lock; root must name the
+// holder.
+func TestDecoyInOtherUsersFile(t *testing.T) {
+	requireRoot(t)
+	path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
+	decoy := decoyFile(t, path, nobody, 0o644)
+	holder := startFlock(t, path, nobody)
+	checkDecoyIgnored(t, path, decoy, holder)
+}
+
+// Root's own file, but writable by its group or by others: anyone could
+// have written the decoy's PID.
+func TestDecoyInWritableRootFile(t *testing.T) {
+	for _, perm := range []os.FileMode{0o666, 0o664, 0o646} {
+		t.Run(fmt.Sprintf("%04o", perm), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			decoy := decoyFile(t, path, os.Geteuid(), perm)
+			holder := startFlock(t, path, 0)
+			checkDecoyIgnored(t, path, decoy, holder)
+		})
+	}
+}
+
+// Files that nobody but the reader and root could write keep their content
+// believed, and so the cheap path.
+func TestTrustedFilesKeepContent(t *testing.T) {
+	for _, perm := range []os.FileMode{0o644, 0o640, 0o600} {
+		t.Run(fmt.Sprintf("%04o", perm), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			h := startHolder(t, path)
+			must(t, os.Chmod(path, perm))
+			if r, err := Read(path); r != (LockedBy{PID: h.pid(), Source: FromContent}) || err != nil {
+				t.Errorf("Read = %#v, %v; want the holder %d from the content", r, err, h.pid())
+			}
+		})
+	}
+	t.Run("root's 0644 read by another user", func(t *testing.T) {
+		requireRoot(t)
+		path := filepath.Join(sharedDir(t, 0, 0o755), "d.pid")
+		h := startHolder(t, path)
+		reader := startHelperAs(t, nobody, "read", path, "")
+		if l, want := reader.line(), fmt.Sprintf("lockedby %d content", h.pid()); l != want {
+			t.Errorf("nobody's Read said %q, want %q", l, want)
+		}
+	})
+}
+
+// A service user's own pidfile, written by its own daemon: root and a third
+// user believe it, because the PID names a process of the file's owner.
+func TestServiceUsersOwnPidfile(t *testing.T) {
+	requireRoot(t)
+	path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
+	daemon := startHelperAs(t, nobody, "hold", path, "")
+	daemon.expect("ready ")
+	if r, err := Read(path); r != (LockedBy{PID: daemon.pid(), Source: FromContent}) || err != nil {
+		t.Errorf("root's Read = %#v, %v; want %d from the content", r, err, daemon.pid())
+	}
+	const third = 4242 // a user with no files and no processes here
+	for _, role := range []string{"read", "readexact"} {
+		reader := startHelperAs(t, third, role, path, "")
+		want := fmt.Sprintf("lockedby %d content", daemon.pid())
+		if role == "readexact" {
+			want = fmt.Sprintf("lockedby %d kernel", daemon.pid())
+		}
+		if l := reader.line(); l != want {
+			t.Errorf("user %d's %s said %q, want %q", third, role, l, want)
+		}
+	}
+}
+
+// With /proc/locks hidden (an empty file in a private mount namespace),
+// content that another user could have written names nobody, and trusted
+// content is still believed.
+func TestWithoutLockTable(t *testing.T) {
+	requireRoot(t)
+	t.Run("untrusted", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "d.pid")
+		decoy := decoyFile(t, path, 0, 0o666)
+		startFlock(t, path, 0)
+		for _, role := range []string{"read", "readexact"} {
+			l := startWithoutLockTable(t, role, path).line()
+			if !strings.HasPrefix(l, "error pid=0 untrusted=true ") || strings.Contains(l, strconv.Itoa(decoy.pid())+" ") {
+				t.Errorf("%s without a lock table said %q; want an ErrUntrustedContent LockedError with PID 0", role, l)
+			}
+		}
+	})
+	t.Run("another user's decoy", func(t *testing.T) {
+		path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
+		decoyFile(t, path, nobody, 0o644)
+		startFlock(t, path, nobody)
+		if l := startWithoutLockTable(t, "read", path).line(); !strings.HasPrefix(l, "error pid=0 untrusted=true ") {
+			t.Errorf("Read without a lock table said %q; want an ErrUntrustedContent LockedError with PID 0", l)
+		}
+	})
+	t.Run("trusted", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "d.pid")
+		h := startHolder(t, path)
+		for _, role := range []string{"read", "readexact"} {
+			if l, want := startWithoutLockTable(t, role, path).line(), fmt.Sprintf("lockedby %d content", h.pid()); l != want {
+				t.Errorf("%s without a lock table said %q, want %q", role, l, want)
+			}
+		}
+	})
+	t.Run("service user's own", func(t *testing.T) {
+		path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
+		daemon := startHelperAs(t, nobody, "hold", path, "")
+		daemon.expect("ready ")
+		if l, want := startWithoutLockTable(t, "read", path).line(), fmt.Sprintf("lockedby %d content", daemon.pid()); l != want {
+			t.Errorf("Read without a lock table said %q, want %q", l, want)
+		}
+	})
+}
+
+// Claim refuses a file owned by another user before it writes or locks
+// anything.
+func TestClaimRefusesOtherUsersFile(t *testing.T) {
+	requireRoot(t)
+	path := filepath.Join(sharedDir(t, 0, 0o755), "d.pid")
+	writeFile(t, path, "1\n")
+	must(t, os.Chown(path, nobody, nobody))
+	checkClaimRefused(t, path, "1\n", "owned by user 65534")
+}
+
+// With fs.protected_regular, the kernel denies root's create-open of another
+// user's file in a sticky, world-writable directory before Claim sees the
+// file: that is still reported as the refusal it is.
+func TestClaimRefusesProtectedRegular(t *testing.T) {
+	requireRoot(t)
+	const knob = "/proc/sys/fs/protected_regular"
+	old, err := os.ReadFile(knob)
+	if err != nil {
+		t.Skipf("no %s: %v", knob, err)
+	}
+	if err := os.WriteFile(knob, []byte("1"), 0); err != nil {
+		t.Skipf("cannot set %s: %v", knob, err)
+	}
+	t.Cleanup(func() { os.WriteFile(knob, old, 0) })
+	path := filepath.Join(sharedDir(t, 0, os.ModeSticky|0o777), "d.pid")
+	writeFile(t, path, "1\n")
+	must(t, os.Chown(path, nobody, nobody))
+	checkClaimRefused(t, path, "1\n", "owned by user 65534")
+	if _, err := Claim(path); !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("Claim = %v; want the kernel's permission error inside", err)
+	}
+}
+
+// A user other than root claims its own pidfile, new or existing.
+func TestNonRootClaimsOwnFile(t *testing.T) {
+	requireRoot(t)
+	dir := sharedDir(t, nobody, 0o755)
+	existing := filepath.Join(dir, "old.pid")
+	writeFile(t, existing, "1\n")
+	must(t, os.Chown(existing, nobody, nobody))
+	for _, path := range []string{filepath.Join(dir, "new.pid"), existing} {
+		h := startHelperAs(t, nobody, "hold", path, "")
+		l := h.line()
+		if l != fmt.Sprintf("ready %d", h.pid()) {
+			t.Errorf("nobody's Claim of %s said %q", filepath.Base(path), l)
+		}
+	}
+}
+
+// A process that took the lock, handed the descriptor to a child and closed
+// its own is still alive, and the lock table still names it: nobody may
+// name or signal it, nor the child, which no table names.
+func TestHandedOffLock(t *testing.T) {
+	for _, arg := range []string{"", "write"} {
+		t.Run("content="+map[string]string{"": "empty", "write": "its PID"}[arg], func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			writeFile(t, path, "")
+			h := startHelper(t, "handoff", path, arg)
+			var parent, child int
+			if _, err := fmt.Sscanf(h.line(), "ready %d child %d", &parent, &child); err != nil || parent != h.pid() {
+				t.Fatalf("helper: %v", err)
+			}
+			if !lockedElsewhere(t, path) {
+				t.Fatal("the child does not hold the lock")
+			}
+			reads := map[string]func(string) (Result, error){"ReadExact": ReadExact}
+			if arg == "" {
+				// With its own PID in a trusted file, Read believes
+				// the parent: the corner that its documentation names.
+				reads["Read"] = Read
+			}
+			for name, read := range reads {
+				r, err := read(path)
+				if !errors.Is(err, ErrInheritedLock) {
+					t.Errorf("%s = %#v, %v; want ErrInheritedLock (the parent is %d)", name, r, err, parent)
+				}
+			}
+			if pid, err := Signal(path, syscall.SIGTERM); err == nil {
+				t.Errorf("Signal signalled %d", pid)
+			}
+			if !h.answers() {
+				t.Error("the parent, which let go of the lock, was signalled")
+			}
+		})
+	}
+}
+
+// Under a holder that writes no PID, the kernel answers at once: Read does
+// not wait out the write window first.
+func TestKernelAnswersWithoutWaiting(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	writeFile(t, path, "garbage\n")
+	holder := startFlock(t, path, 0)
+	waits := 0
+	testHookRetry = func() { waits++ }
+	defer func() { testHookRetry = nil }()
+	if r, err := Read(path); r != (LockedBy{PID: holder.pid(), Source: FromKernel}) || err != nil {
+		t.Errorf("Read = %#v, %v; want %d from the kernel", r, err, holder.pid())
+	}
+	if waits != 0 {
+		t.Errorf("Read waited %d times for the write window", waits)
+	}
+}
+
+// The caller's own PID, left in the file by a Guard it has closed, does not
+// name the new holder, which writes nothing.
+func TestOwnStalePIDIsNotProof(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	g, err := Claim(path)
+	must(t, err)
+	must(t, g.Close())
+	holder := startFlock(t, path, 0)
+	if got := readFile(t, path); got != ownPID() {
+		t.Fatalf("content %q, want this process's stale PID", got)
+	}
+	if r, err := Read(path); r != (LockedBy{PID: holder.pid(), Source: FromKernel}) || err != nil {
+		t.Errorf("Read = %#v, %v; want flock(1)'s PID %d", r, err, holder.pid())
+	}
+	var le *LockedError
+	if _, err := Claim(path); !errors.As(err, &le) || le.PID != holder.pid() {
+		t.Errorf("Claim = %v; want a LockedError naming flock(1), %d", err, holder.pid())
+	}
+	withoutKernelTable(t)
+	if r, err := Read(path); !errors.As(err, &le) || le.PID != 0 {
+		t.Errorf("without a lock table, Read = %#v, %v; want a LockedError with PID 0", r, err)
+	}
+}
