@@ -1,6 +1,7 @@
 package pidfile
 
 import (
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -25,33 +26,55 @@ func BenchmarkReadLocked1000Locks(b *testing.B) {
 	benchReadLocked(b, benchLockedPath(b))
 }
 
-// The arbiter: what asking the lock table costs, with none and with a
-// thousand other locks held. Read pays it only when the content names no
-// live process.
-func BenchmarkKernelHolder(b *testing.B) {
-	for _, many := range []bool{false, true} {
-		name := "0Locks"
-		if many {
-			name = strconv.Itoa(heldLocks) + "Locks"
-		}
-		b.Run(name, func(b *testing.B) {
-			if many {
+// The kernel's answer: what Read costs when the content names no live
+// process it believes, here under a holder that writes nothing (flock(1)),
+// so that the lock table names the holder and the holder's descriptors are
+// searched for the pidfile. The search stops at the pidfile, which a holder
+// usually opens among its first descriptors; "PidfileLast" is the worst case,
+// a holder that opened ten thousand others first.
+func BenchmarkKernelAnswer(b *testing.B) {
+	for _, tc := range []struct {
+		name       string
+		fds        string
+		otherLocks bool
+	}{
+		{"Holder10Fds", "10", false},
+		{"Holder10000Fds", "10000", false},
+		{"Holder10000FdsPidfileLast", "10000 last", false},
+		{"Holder10Fds1000OtherLocks", "10", true},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			if tc.otherLocks {
 				startManyLocks(b)
 			}
 			path := filepath.Join(b.TempDir(), "d.pid")
-			startHolder(b, path)
-			f, err := openFile(opRead, path, 0)
-			if err != nil {
+			writeFile(b, path, "")
+			h := startHelper(b, "fds", path, tc.fds)
+			var pid int
+			if _, err := fmt.Sscanf(h.line(), "ready %d", &pid); err != nil {
 				b.Fatal(err)
 			}
-			defer f.close()
+			want := LockedBy{PID: pid, Source: FromKernel}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				if _, state := kernelHolder(f); state != kernelLive {
-					b.Fatal("the kernel did not name the holder")
+				if r, err := Read(path); r != want || err != nil {
+					b.Fatal(r, err)
 				}
 			}
 		})
+	}
+}
+
+// ReadExact under a holder that wrote its PID, as cmd/pidfile's status and
+// pid read it: the lock table, then the holder's first descriptors.
+func BenchmarkReadExact(b *testing.B) {
+	path := benchLockedPath(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if r, err := ReadExact(path); err != nil || r.(LockedBy).Source != FromKernel {
+			b.Fatal(r, err)
+		}
 	}
 }

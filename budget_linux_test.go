@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -31,6 +32,11 @@ var budgets = []budget{
 	{"ReadNotHeld", 3, 3, "open, fstat, flock"},
 	{"ReadLocked", 6, 4, "open, fstat, flock, pread, kill(pid, 0), close"},
 	{"ParsePID", 0, 0, "none"},
+	// The kernel's answer under a holder that writes no PID and has ten
+	// thousand descriptors open after its pidfile: the search of its
+	// descriptors stops at the pidfile.
+	{"ReadKernel", 17, 20, "open, fstat, flock, pread; /proc/locks: open, read, read to EOF, close; " +
+		"kill(pid, 0); /proc/PID/fd: open, getdents, fstatat of fds 0 to 3, close; close"},
 }
 
 // budgetOp is one measured operation: setup and teardown run outside the
@@ -46,7 +52,22 @@ func budgetOps(dir string) (map[string]budgetOp, func()) {
 	none := filepath.Join(dir, "none.pid")
 	held := filepath.Join(dir, "held.pid")
 	os.WriteFile(free, nil, 0o644)
-	holder, _ := Claim(held) // another description of this process holds it
+	// Another open file description of this process holds held.pid, whose
+	// content names a live process that is not this one (which would be
+	// believed without a liveness check): the parent.
+	os.WriteFile(held, []byte(strconv.Itoa(os.Getppid())+"\n"), 0o644)
+	holder, _ := unix.Open(held, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	unix.Flock(holder, unix.LOCK_EX)
+	// A child holds kernel.pid as flock(1) would, with 10,000 more
+	// descriptors.
+	kernel := filepath.Join(dir, "kernel.pid")
+	os.WriteFile(kernel, nil, 0o644)
+	child := exec.Command(os.Args[0])
+	child.Env = append(helperEnv(), helperRole+"=fds", helperPath+"="+kernel, helperArg+"=10000")
+	childIn, _ := child.StdinPipe()
+	childOut, _ := child.StdoutPipe()
+	child.Start()
+	bufio.NewReader(childOut).ReadString('\n') // "ready PID"
 	var g *Guard
 	var r Result
 	content := []byte("4194304\n")
@@ -58,7 +79,12 @@ func budgetOps(dir string) (map[string]budgetOp, func()) {
 		"ReadNotHeld":  {nothing, func() { r, _ = Read(free) }, func() { r.(NotHeld).Guard.Close() }},
 		"ReadLocked":   {nothing, func() { Read(held) }, nothing},
 		"ParsePID":     {nothing, func() { ParsePID(content) }, nothing},
-	}, func() { holder.Close() }
+		"ReadKernel":   {nothing, func() { Read(kernel) }, nothing},
+	}, func() {
+		unix.Close(holder)
+		childIn.Close()
+		child.Wait()
+	}
 }
 
 // runBudgetHelper is the helper role "budget": each operation runs once to

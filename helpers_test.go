@@ -206,6 +206,41 @@ func runHelper(role, path, arg string) int {
 		say("ready %d", os.Getpid())
 		io.Copy(io.Discard, in)
 		return 0
+	case "fds":
+		// Lock path as flock(1) would, writing nothing, and hold arg's
+		// number of other descriptors: opened after the pidfile, or before
+		// it with a " last" suffix. Say "ready PID"; stdin closing ends it.
+		count, where, _ := strings.Cut(arg, " ")
+		n, _ := strconv.Atoi(count)
+		others := func() error {
+			for range n {
+				if _, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		var err error
+		if where == "last" {
+			err = others()
+		}
+		fd, oerr := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err == nil {
+			err = oerr
+		}
+		if err == nil {
+			err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+		}
+		if err == nil && where != "last" {
+			err = others()
+		}
+		if err != nil {
+			say("error %v", err)
+			return 1
+		}
+		say("ready %d", os.Getpid())
+		io.Copy(io.Discard, in)
+		return 0
 	case "budget":
 		return runBudgetHelper(path)
 	case "inherit":

@@ -97,11 +97,11 @@ const (
 var ErrLocked = errors.New("pidfile: locked by another process")
 
 // ErrInheritedLock is the target for errors.Is when the kernel says that the
-// process that took a pidfile's lock has exited, yet the lock is still held:
-// a process that inherited its descriptor (a child started without
-// close-on-exec) holds it now, and no PID names the holder. Such errors also
-// match ErrLocked.
-var ErrInheritedLock = errors.New("pidfile: the process that took the lock has exited; an inheritor of its descriptor holds it")
+// process that took a pidfile's lock has exited, or has closed the file while
+// the lock is still held: a process that inherited its descriptor (a child
+// started without close-on-exec) holds it now, and no PID names the holder.
+// Such errors also match ErrLocked.
+var ErrInheritedLock = errors.New("pidfile: the process that took the lock has exited or let go of the file; a process that inherited its descriptor holds it")
 
 // LockedError reports a pidfile that another process holds.
 type LockedError struct {

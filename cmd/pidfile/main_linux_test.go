@@ -4,10 +4,14 @@ package main
 // Debian's start-stop-daemon. .ci/run installs both.
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -92,4 +96,130 @@ func TestStartStopDaemonAgrees(t *testing.T) {
 		t.Errorf("start-stop-daemon --stop ended the daemon by %v, want TERM", sig)
 	}
 	agree("stopped", 1)
+}
+
+// startFlock makes flock(1) hold path, as user uid through setpriv(1) unless
+// uid is 0, and returns once it holds it. flock(1) writes nothing into the
+// file.
+func startFlock(t *testing.T, path string, uid int) *daemon {
+	t.Helper()
+	args := []string{lookTool(t, "flock"), "-o", path, "sh", "-c", "echo locked >&2; exec cat"}
+	if uid != 0 {
+		id := strconv.Itoa(uid)
+		args = append([]string{lookTool(t, "setpriv"), "--reuid=" + id, "--regid=" + id, "--clear-groups"}, args...)
+	}
+	d := start(t, args[0], args[1:]...)
+	if l := d.stderrLine(t); l != "locked" {
+		t.Fatalf("flock(1) said %q", l)
+	}
+	return d
+}
+
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("acting as other users needs root; .ci/run runs as root")
+	}
+}
+
+// decoyFile writes the PID of a live decoy (root's cat, which holds nothing)
+// into path, owned by uid with mode perm.
+func decoyFile(t *testing.T, path string, uid int, perm os.FileMode) *daemon {
+	t.Helper()
+	decoy := start(t, "cat")
+	if err := os.WriteFile(path, []byte(strconv.Itoa(decoy.pid())+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, perm); err != nil {
+		t.Fatal(err)
+	}
+	return decoy
+}
+
+// pid, status and status -json name the holder, never the decoy that the
+// content names, when another user could have written the content.
+func TestDecoyIsNeverPrinted(t *testing.T) {
+	requireRoot(t)
+	for _, tc := range []struct {
+		name string
+		uid  int
+		perm os.FileMode
+	}{
+		{"another user's file", 65534, 0o644},
+		{"root's 0666 file", 0, 0o666},
+		{"root's 0664 file", 0, 0o664},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.Chmod(filepath.Dir(dir), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "d.pid")
+			decoy := decoyFile(t, path, tc.uid, tc.perm)
+			holder := startFlock(t, path, tc.uid)
+			want := strconv.Itoa(holder.pid()) + "\n"
+			for _, sub := range []string{"pid", "status"} {
+				if r := pidfileCmd(t, sub, path); r.code != 0 || r.stdout != want {
+					t.Errorf("%s: exit %d, stdout %q; want 0 and flock's PID %q (the decoy is %d)", sub, r.code, r.stdout, want, decoy.pid())
+				}
+			}
+			r := pidfileCmd(t, "status", "-json", path)
+			var got state
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil ||
+				got != (state{Path: path, State: "running", PID: holder.pid(), Source: "kernel"}) {
+				t.Errorf("status -json: %q, want flock's PID %d from the kernel", r.stdout, holder.pid())
+			}
+			if r := pidfileCmd(t, "kill", path); r.code != 0 {
+				t.Errorf("kill: exit %d, stderr %q", r.code, r.stderr)
+			}
+			holder.stdin.Close() // flock(1)'s cat, which shares its pipes, ends too
+			if sig := holder.signalled(t); sig != syscall.SIGTERM {
+				t.Errorf("flock(1) ended by %v, want TERM", sig)
+			}
+			select {
+			case <-decoy.done:
+				t.Error("the decoy was signalled")
+			default:
+			}
+		})
+	}
+}
+
+// A live process that took the lock, handed its descriptor to a child and
+// closed its own: the lock table still names it, yet it holds nothing. The
+// command must neither print nor signal it.
+func TestHandedOffLockIsNotNamed(t *testing.T) {
+	for _, write := range []bool{false, true} {
+		t.Run(fmt.Sprint("writes its PID=", write), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			h := startRole(t, "handoff", path, fmt.Sprint(write))
+			var parent, child int
+			if _, err := fmt.Sscanf(h.stderrLine(t), "ready %d %d", &parent, &child); err != nil || parent != h.pid() {
+				t.Fatalf("helper: %v", err)
+			}
+			for _, sub := range []string{"pid", "status"} {
+				r := pidfileCmd(t, sub, path)
+				if r.code != 4 || r.stdout != "" || !strings.Contains(r.stderr, "exited or let go") {
+					t.Errorf("%s: exit %d, stdout %q, stderr %q; want 4, nothing printed, and why", sub, r.code, r.stdout, r.stderr)
+				}
+			}
+			if r := pidfileCmd(t, "kill", path); r.code == 0 {
+				t.Errorf("kill: exit 0, so it signalled someone")
+			}
+			select {
+			case <-h.done:
+				t.Error("the process that let go of the lock was signalled")
+			default:
+			}
+		})
+	}
 }

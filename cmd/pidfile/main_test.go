@@ -27,6 +27,9 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
+	if role := os.Getenv(roleEnv); role != "" {
+		os.Exit(runRole(role, os.Getenv(pathEnv), os.Getenv(argEnv)))
+	}
 	dir, err := os.MkdirTemp("", "pidfile-cmd")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -97,7 +100,19 @@ func (d *daemon) stderrLine(t *testing.T) string {
 // test ends.
 func start(t *testing.T, name string, args ...string) *daemon {
 	t.Helper()
-	cmd := exec.Command(name, args...)
+	return startCmd(t, exec.Command(name, args...))
+}
+
+// startRole starts this test binary in a helper role (helpers_unix_test.go).
+func startRole(t *testing.T, role, path, arg string) *daemon {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), roleEnv+"="+role, pathEnv+"="+path, argEnv+"="+arg)
+	return startCmd(t, cmd)
+}
+
+func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
+	t.Helper()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
