@@ -73,18 +73,18 @@ func budgetOps(dir string) (map[string]budgetOp, func()) {
 	content := []byte("4194304\n")
 	nothing := func() {}
 	return map[string]budgetOp{
-		"Claim":        {nothing, func() { g, _ = Claim(free) }, func() { g.Close() }},
-		"Close":        {func() { g, _ = Claim(free) }, func() { g.Close() }, nothing},
-		"ReadNotExist": {nothing, func() { Read(none) }, nothing},
-		"ReadNotHeld":  {nothing, func() { r, _ = Read(free) }, func() { r.(NotHeld).Guard.Close() }},
-		"ReadLocked":   {nothing, func() { Read(held) }, nothing},
-		"ParsePID":     {nothing, func() { ParsePID(content) }, nothing},
-		"ReadKernel":   {nothing, func() { Read(kernel) }, nothing},
-	}, func() {
-		unix.Close(holder)
-		childIn.Close()
-		child.Wait()
-	}
+			"Claim":        {nothing, func() { g, _ = Claim(free) }, func() { g.Close() }},
+			"Close":        {func() { g, _ = Claim(free) }, func() { g.Close() }, nothing},
+			"ReadNotExist": {nothing, func() { Read(none) }, nothing},
+			"ReadNotHeld":  {nothing, func() { r, _ = Read(free) }, func() { r.(NotHeld).Guard.Close() }},
+			"ReadLocked":   {nothing, func() { Read(held) }, nothing},
+			"ParsePID":     {nothing, func() { ParsePID(content) }, nothing},
+			"ReadKernel":   {nothing, func() { Read(kernel) }, nothing},
+		}, func() {
+			unix.Close(holder)
+			childIn.Close()
+			child.Wait()
+		}
 }
 
 // runBudgetHelper is the helper role "budget": each operation runs once to
