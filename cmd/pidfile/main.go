@@ -34,20 +34,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"os/exec"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"time"
-
-	"github.com/go-pidfile/pidfile"
 )
 
 // Exit statuses shared by the subcommands.
@@ -164,223 +157,10 @@ func (c *subcommand) fail(msg string) int {
 	return c.usageExit
 }
 
-func cmdRun(args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand("run", "[-wait DURATION] PATH -- CMD [ARGS...]",
-		"Claim PATH, then execute CMD in place of this process, so that CMD has the PID\n"+
-			"the pidfile names and holds the lock for its whole life.\n"+
-			"Exit status: 1 if another process holds PATH, 127 if CMD is not found, 126 if\n"+
-			"it cannot be executed, otherwise CMD's own.\n", stdout, stderr, exitUsage)
-	wait := c.Duration("wait", 0, "wait up to `DURATION` for the holder to let go (e.g. 10s)")
-	if code, ok := c.parse(args, stdout, false); !ok {
-		return code
-	}
-	rest := c.Args()
-	path, cmd := rest[0], rest[1:]
-	if len(cmd) > 0 && cmd[0] == "--" {
-		cmd = cmd[1:]
-	}
-	if len(cmd) == 0 {
-		return c.fail("missing CMD after PATH --")
-	}
-	// Look CMD up before claiming, so that a typo never takes the lock.
-	bin, err := exec.LookPath(cmd[0])
-	if errors.Is(err, fs.ErrPermission) {
-		fmt.Fprintf(stderr, "pidfile run: %s: not executable\n", cmd[0])
-		return exitCannotExec
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "pidfile run: %s: command not found\n", cmd[0])
-		return exitNotFound
-	}
-
-	g, err := pidfile.Claim(path)
-	var locked *pidfile.LockedError
-	if errors.As(err, &locked) && *wait > 0 {
-		// Say so, for the operator who wonders why nothing happens yet.
-		fmt.Fprintf(stderr, "pidfile run: %s is held by %s; waiting up to %v\n", path, holderText(locked), *wait)
-		ctx, cancel := timeoutContext(*wait)
-		g, err = pidfile.ClaimContext(ctx, path)
-		cancel()
-	}
-	if errors.As(err, &locked) {
-		fmt.Fprintf(stderr, "pidfile run: %s is held by %s\n", path, holderText(locked))
-		return exitNotRunning
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitUnknown
-	}
-	if err := g.KeepOnExec(); err != nil {
-		g.Close()
-		fmt.Fprintln(stderr, err)
-		return exitUnknown
-	}
-	err = execInPlace(bin, cmd, os.Environ())
-	// Only a failed exec returns; the lock must not outlive it.
-	g.Close()
-	fmt.Fprintf(stderr, "pidfile run: cannot execute %s: %v\n", bin, err)
-	if errors.Is(err, os.ErrNotExist) {
-		return exitNotFound
-	}
-	return exitCannotExec
-}
-
-// holderText names the holder of a LockedError for a message.
-func holderText(e *pidfile.LockedError) string {
-	if e.PID > 0 {
-		return "process " + strconv.Itoa(e.PID)
-	}
-	if e.Err != nil && !errors.Is(e.Err, context.DeadlineExceeded) {
-		return "a process whose PID cannot be told (" + e.Err.Error() + ")"
-	}
-	return "a process whose PID cannot be told"
-}
-
-// state is what status and pid found, also as their -json output.
-type state struct {
-	Path   string `json:"path"`
-	State  string `json:"state"` // running, not-running, no-file, unknown
-	PID    int    `json:"pid,omitempty"`
-	Source string `json:"source,omitempty"` // content or kernel
-	Error  string `json:"error,omitempty"`
-}
-
-// look reads path as status and pid report it: with ReadExact, so that
-// where the kernel has a lock table, no PID is printed that it contradicts.
-func look(path string) state {
-	s := state{Path: path}
-	r, err := pidfile.ReadExact(path)
-	if err != nil {
-		s.State, s.Error = "unknown", err.Error()
-		return s
-	}
-	switch r := r.(type) {
-	case pidfile.NotExist:
-		s.State = "no-file"
-	case pidfile.NotHeld:
-		r.Guard.Close()
-		s.State = "not-running"
-	case pidfile.LockedBy:
-		s.State, s.PID, s.Source = "running", r.PID, r.Source.String()
-	}
-	return s
-}
-
-func (s state) print(asJSON bool, stdout, stderr io.Writer, cmd string) {
-	if asJSON {
-		b, _ := json.Marshal(s)
-		fmt.Fprintf(stdout, "%s\n", b)
-		return
-	}
-	// The PID alone on stdout, for $(pidfile pid PATH); for status, the
-	// answer "not running" is no error and goes to stdout as well.
-	out := stderr
-	if cmd == "status" {
-		out = stdout
-	}
-	switch s.State {
-	case "running":
-		fmt.Fprintln(stdout, s.PID)
-	case "not-running":
-		fmt.Fprintf(out, "pidfile %s: %s: not running\n", cmd, s.Path)
-	case "no-file":
-		fmt.Fprintf(out, "pidfile %s: %s: not running (no pidfile)\n", cmd, s.Path)
-	default:
-		fmt.Fprintln(stderr, s.Error) // the library's errors start "pidfile: "
-	}
-}
-
-func cmdStatus(args []string, stdout, stderr io.Writer) int {
-	return lookCommand("status",
-		"Tell whether a process holds PATH, printing its PID if so.\n"+
-			"Exit status (LSB): 0 running, 1 not running but PATH exists,\n"+
-			"3 not running and no PATH, 4 unknown (also for usage errors).\n",
-		map[string]int{"running": exitOK, "not-running": exitNotRunning, "no-file": exitNoFile, "unknown": exitUnknown},
-		exitUnknown, args, stdout, stderr)
-}
-
-func cmdPID(args []string, stdout, stderr io.Writer) int {
-	return lookCommand("pid",
-		"Print the PID of the process that holds PATH.\n"+
-			"Exit status: 0 running, 1 not running, 4 error.\n",
-		map[string]int{"running": exitOK, "not-running": exitNotRunning, "no-file": exitNotRunning, "unknown": exitUnknown},
-		exitUsage, args, stdout, stderr)
-}
-
-// lookCommand is status and pid: they differ in help, exit statuses and
-// where "not running" is printed.
-func lookCommand(name, help string, exits map[string]int, usageExit int, args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand(name, "[-json] PATH", help, stdout, stderr, usageExit)
-	asJSON := c.Bool("json", false, "print one JSON object: path, state, pid, source, error")
-	if code, ok := c.parse(args, stdout, true); !ok {
-		return code
-	}
-	s := look(c.Arg(0))
-	s.print(*asJSON, stdout, stderr, name)
-	return exits[s.State]
-}
-
-func cmdKill(args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand("kill", "[-s SIGNAL] PATH",
-		"Signal the process that holds PATH, and nobody else: on Linux the holder is\n"+
-			"confirmed with the kernel's lock table and signalled through a pidfd.\n"+
-			"Exit status: 0 sent, 1 not running (nothing sent), 4 error.\n", stdout, stderr, exitUsage)
-	name := c.String("s", "TERM", "the `SIGNAL`: a name (TERM, SIGTERM, HUP) or a number")
-	if code, ok := c.parse(args, stdout, true); !ok {
-		return code
-	}
-	sig, ok := parseSignal(*name)
-	if !ok {
-		return c.fail(fmt.Sprintf("unknown signal %q", *name))
-	}
-	_, err := pidfile.Signal(c.Arg(0), sig)
-	switch {
-	case errors.Is(err, pidfile.ErrNotRunning):
-		fmt.Fprintf(stderr, "pidfile kill: %s: not running; nothing was signalled\n", c.Arg(0))
-		return exitNotRunning
-	case err != nil:
-		fmt.Fprintln(stderr, err)
-		return exitUnknown
-	}
-	return exitOK
-}
-
-func cmdWait(args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand("wait", "[-timeout DURATION] PATH",
-		"Wait until no process holds PATH (or there is no PATH).\n"+
-			"Exit status: 0 free, 1 timed out, 4 error.\n", stdout, stderr, exitUsage)
-	timeout := c.Duration("timeout", 0, "give up after `DURATION` (default: wait for ever)")
-	if code, ok := c.parse(args, stdout, true); !ok {
-		return code
-	}
-	ctx, cancel := timeoutContext(*timeout)
-	defer cancel()
-	err := pidfile.Wait(ctx, c.Arg(0))
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintf(stderr, "pidfile wait: %s: still held after %v\n", c.Arg(0), *timeout)
-		return exitNotRunning
-	case err != nil:
-		fmt.Fprintln(stderr, err)
-		return exitUnknown
-	}
-	return exitOK
-}
-
 // timeoutContext is a context that ends after d; for d <= 0, never.
 func timeoutContext(d time.Duration) (context.Context, context.CancelFunc) {
 	if d <= 0 {
 		return context.WithCancel(context.Background())
 	}
 	return context.WithTimeout(context.Background(), d)
-}
-
-// parseSignal accepts TERM, SIGTERM, sigterm or a number.
-func parseSignal(s string) (os.Signal, bool) {
-	if n, err := strconv.Atoi(s); err == nil {
-		return signalNumber(n)
-	}
-	name := strings.TrimPrefix(strings.ToUpper(s), "SIG")
-	sig, ok := signals[name]
-	return sig, ok
 }
