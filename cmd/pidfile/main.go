@@ -1,12 +1,15 @@
 // Command pidfile claims, reads, signals and waits on pidfiles from shells,
 // init scripts and terminals, with the guarantees of the pidfile package: the
 // flock on the file, not its presence, says who runs; the file is never
-// removed; a signal never reaches a process that does not hold the lock (on
-// Linux).
+// removed; a PID that another user could have planted is never printed; a
+// signal never reaches a process that does not hold the lock (on Linux). It
+// also starts and stops daemons, in place of start-stop-daemon, daemon(8) or
+// chpst.
 //
 // Usage:
 //
-//	pidfile run [-wait DURATION] PATH -- CMD [ARGS...]
+//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-detach [-log FILE]] PATH -- CMD [ARGS...]
+//	pidfile stop [-s SIGNAL] [-timeout DURATION] PATH
 //	pidfile status [-json] PATH
 //	pidfile pid [-json] PATH
 //	pidfile kill [-s SIGNAL] PATH
@@ -15,21 +18,40 @@
 //
 // run claims PATH and then executes CMD in place of itself: CMD keeps this
 // process's PID, which is what the pidfile names, and holds the lock for its
-// whole life. Exit status: 1 if PATH is held (naming the holder), 127 if CMD
-// is not found, 126 if it cannot be executed; otherwise CMD's own.
+// whole life. With -detach, CMD runs as a daemon (a session of its own,
+// standard input from /dev/null, output to /dev/null or -log) and run prints
+// its PID once it runs holding PATH. -user executes CMD as another user,
+// after the claim. Exit status:
+//
+//	0    (-detach) CMD runs, holding PATH; its PID is on standard output
+//	1    PATH is held by another process, which is named
+//	2    usage error
+//	4    any other error (an unsafe PATH, an unknown user, ...)
+//	126  CMD cannot be executed
+//	127  CMD is not found
+//	     otherwise, in the foreground, CMD's own status
+//
+// stop signals the holder (default TERM), waits up to -timeout (default 10s)
+// for PATH to be free, then sends KILL and waits a few seconds more. Exit
+// status: 0 nobody holds PATH at the end (also when nobody held it, or there
+// is no file), 1 still held (the holder is named), 2 usage error, 4 error.
 //
 // status follows the LSB init-script convention: 0 running (the PID is
 // printed), 1 not running but the pidfile exists, 3 not running and no
 // pidfile, 4 unknown (the reason is printed on standard error; this includes
 // bad arguments).
 //
-// pid prints the holder's PID: 0 running, 1 not running, 4 error.
-// kill signals the holder (default TERM; names such as HUP, SIGHUP, or
-// numbers): 0 sent, 1 not running (nothing sent), 4 error.
-// wait waits until nobody holds PATH: 0 free, 1 timed out, 4 error.
+// pid prints the holder's PID: 0 running, 1 not running, 2 usage error, 4
+// error. status and pid take the PID from the kernel's lock table where
+// there is one (pidfile.ReadExact).
 //
-// Other than status, a usage error exits with 2. Errors are one line on
-// standard error.
+// kill signals the holder (default TERM; names such as HUP, SIGHUP, or
+// numbers): 0 sent, 1 not running (nothing sent), 2 usage error, 4 error.
+//
+// wait waits until nobody holds PATH: 0 free, 1 timed out, 2 usage error, 4
+// error.
+//
+// Errors are one line on standard error.
 package main
 
 import (
@@ -46,7 +68,7 @@ import (
 // Exit statuses shared by the subcommands.
 const (
 	exitOK         = 0
-	exitNotRunning = 1 // also: held (run), timed out (wait)
+	exitNotRunning = 1 // also: held (run, stop), timed out (wait)
 	exitUsage      = 2
 	exitNoFile     = 3 // status only
 	exitUnknown    = 4
@@ -60,7 +82,8 @@ func main() {
 
 // usage is the summary printed for -h and for a missing subcommand.
 const usage = `usage:
-  pidfile run [-wait DURATION] PATH -- CMD [ARGS...]
+  pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-detach [-log FILE]] PATH -- CMD [ARGS...]
+  pidfile stop [-s SIGNAL] [-timeout DURATION] PATH
   pidfile status [-json] PATH
   pidfile pid [-json] PATH
   pidfile kill [-s SIGNAL] PATH
@@ -82,7 +105,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "pidfile", version())
 		return exitOK
 	case "run":
-		return cmdRun(args[1:], stdout, stderr)
+		return cmdRun(args[1:], false, stdout, stderr)
+	case detachedRun:
+		return cmdRun(args[1:], true, stdout, stderr)
+	case "stop":
+		return cmdStop(args[1:], stdout, stderr)
 	case "status":
 		return cmdStatus(args[1:], stdout, stderr)
 	case "pid":

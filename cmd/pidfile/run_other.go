@@ -5,11 +5,23 @@ package main
 import (
 	"errors"
 	"os"
+	"runtime"
+	"syscall"
 )
 
-// execInPlace cannot replace a process here; pidfile itself is unsupported.
+const (
+	detachSupported = false
+	userSupported   = false
+	goos            = runtime.GOOS
+)
+
+// What run needs from the system is missing here: run refuses -detach and
+// -user before it calls any of these, and execInPlace fails.
+
 func execInPlace(string, []string, []string) error { return errors.ErrUnsupported }
-
-var signals = map[string]os.Signal{"KILL": os.Kill, "INT": os.Interrupt}
-
-func signalNumber(int) (os.Signal, bool) { return nil, false }
+func closeInheritedOnExec() error                  { return errors.ErrUnsupported }
+func becomeUser(*account) error                    { return errors.ErrUnsupported }
+func detachedAttr() *syscall.SysProcAttr           { return nil }
+func closeOnExec(*os.File)                         {}
+func selfExecutable() (string, error)              { return os.Executable() }
+func openLog(string) (*os.File, error)             { return nil, errors.ErrUnsupported }

@@ -3,8 +3,17 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 	"syscall"
+)
+
+const (
+	detachSupported = true
+	userSupported   = true
+	goos            = runtime.GOOS
 )
 
 // execInPlace replaces this process with bin; it returns only on failure.
@@ -12,22 +21,85 @@ func execInPlace(bin string, argv, env []string) error {
 	return os.NewSyscallError("execve", syscall.Exec(bin, argv, env))
 }
 
-// signals maps the names kill(1) knows to signals.
-var signals = map[string]os.Signal{
-	"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "ILL": syscall.SIGILL,
-	"TRAP": syscall.SIGTRAP, "ABRT": syscall.SIGABRT, "IOT": syscall.SIGABRT, "BUS": syscall.SIGBUS,
-	"FPE": syscall.SIGFPE, "KILL": syscall.SIGKILL, "USR1": syscall.SIGUSR1, "SEGV": syscall.SIGSEGV,
-	"USR2": syscall.SIGUSR2, "PIPE": syscall.SIGPIPE, "ALRM": syscall.SIGALRM, "TERM": syscall.SIGTERM,
-	"CHLD": syscall.SIGCHLD, "CONT": syscall.SIGCONT, "STOP": syscall.SIGSTOP, "TSTP": syscall.SIGTSTP,
-	"TTIN": syscall.SIGTTIN, "TTOU": syscall.SIGTTOU, "URG": syscall.SIGURG, "XCPU": syscall.SIGXCPU,
-	"XFSZ": syscall.SIGXFSZ, "VTALRM": syscall.SIGVTALRM, "PROF": syscall.SIGPROF,
-	"WINCH": syscall.SIGWINCH, "IO": syscall.SIGIO, "SYS": syscall.SIGSYS,
+// becomeUser makes a this process's user, in the order that leaves no
+// privilege behind: supplementary groups, group, then user (real, effective
+// and saved IDs all; on Linux for every thread).
+func becomeUser(a *account) error {
+	if err := syscall.Setgroups(a.groups); err != nil {
+		return fmt.Errorf("setgroups: %w", err)
+	}
+	if err := syscall.Setgid(a.gid); err != nil {
+		return fmt.Errorf("setgid: %w", err)
+	}
+	if err := syscall.Setuid(a.uid); err != nil {
+		return fmt.Errorf("setuid: %w", err)
+	}
+	return nil
 }
 
-// signalNumber accepts 0 (a check that sends nothing) up to 64.
-func signalNumber(n int) (os.Signal, bool) {
-	if n < 0 || n > 64 {
-		return nil, false
+// detachedAttr puts the child of run -detach in a session of its own, which
+// has no controlling terminal.
+func detachedAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setsid: true} }
+
+func closeOnExec(f *os.File) { syscall.CloseOnExec(int(f.Fd())) }
+
+// closeInheritedOnExec marks close-on-exec every descriptor above standard
+// error: the ones this process inherited from its caller (a shell's pipes,
+// a supervisor's sockets) would otherwise pass to the detached child, and
+// from it to the daemon, because a Go program's fork passes on every
+// descriptor that is not close-on-exec. Go's own are already.
+func closeInheritedOnExec() error {
+	entries, err := os.ReadDir("/dev/fd")
+	if err != nil {
+		return err
 	}
-	return syscall.Signal(n), true
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd) // a descriptor that is gone (ReadDir's own) needs nothing
+		}
+	}
+	return nil
+}
+
+// selfExecutable is this program, to be started again. On Linux,
+// /proc/self/exe works even when the file has been replaced or removed
+// since (a package upgrade).
+func selfExecutable() (string, error) {
+	if runtime.GOOS == "linux" {
+		if _, err := os.Stat("/proc/self/exe"); err == nil {
+			return "/proc/self/exe", nil
+		}
+	}
+	return os.Executable()
+}
+
+// openLog opens the -log file for appending, creating it with mode 0640 less
+// the umask. A final symbolic link is not followed, and only a regular file
+// with one link or a character device (/dev/console) is accepted: root must
+// not be made to append to a file someone linked into a log directory.
+func openLog(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		f.Close()
+		return nil, err
+	}
+	switch {
+	case st.Mode&syscall.S_IFMT == syscall.S_IFCHR:
+	case st.Mode&syscall.S_IFMT != syscall.S_IFREG:
+		f.Close()
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	case st.Nlink != 1:
+		f.Close()
+		return nil, fmt.Errorf("%s: a regular file with %d hard links", path, st.Nlink)
+	}
+	// O_NONBLOCK only kept the open from waiting on a FIFO's reader.
+	if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-pidfile/pidfile"
 )
@@ -70,4 +71,70 @@ func parseSignal(s string) (os.Signal, bool) {
 	name := strings.TrimPrefix(strings.ToUpper(s), "SIG")
 	sig, ok := signals[name]
 	return sig, ok
+}
+
+// killWait is how long stop waits after KILL: the kernel ends the process
+// at once, but its exit can take a moment on a loaded machine.
+const killWait = 5 * time.Second
+
+func cmdStop(args []string, stdout, stderr io.Writer) int {
+	c := newSubcommand("stop", "[-s SIGNAL] [-timeout DURATION] PATH",
+		"Stop the process that holds PATH: signal it (and nobody else, as kill does),\n"+
+			"wait up to DURATION for it to let go, then send KILL the same way and wait\n"+
+			"a few seconds more. The file stays.\n"+
+			"Exit status: 0 nobody holds PATH at the end (also when nobody held it, or\n"+
+			"there is no PATH), 1 still held (the holder is named), 2 usage error, 4 error.\n",
+		stdout, stderr, exitUsage)
+	name := c.String("s", "TERM", "the first `SIGNAL`: a name (TERM, INT, HUP) or a number")
+	timeout := c.Duration("timeout", 10*time.Second, "how long to wait after SIGNAL before KILL: a `DURATION` (0: at once)")
+	if code, ok := c.parse(args, stdout, true); !ok {
+		return code
+	}
+	sig, ok := parseSignal(*name)
+	if !ok {
+		return c.fail(fmt.Sprintf("unknown signal %q", *name))
+	}
+	if *timeout < 0 {
+		return c.fail("negative -timeout")
+	}
+	path := c.Arg(0)
+	for i, step := range []struct {
+		sig  os.Signal
+		wait time.Duration
+	}{{sig, *timeout}, {killSignal, killWait}} {
+		pid, err := pidfile.Signal(path, step.sig)
+		if errors.Is(err, pidfile.ErrNotRunning) {
+			return exitOK
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitUnknown
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), step.wait)
+		err = pidfile.Wait(ctx, path)
+		cancel()
+		switch {
+		case err == nil:
+			return exitOK
+		case !errors.Is(err, context.DeadlineExceeded):
+			fmt.Fprintln(stderr, err)
+			return exitUnknown
+		case i == 0:
+			fmt.Fprintf(stderr, "pidfile stop: %s: process %d still holds it after %v; sending KILL\n", path, pid, step.wait)
+		}
+	}
+	fmt.Fprintf(stderr, "pidfile stop: %s: still held by %s after KILL\n", path, holderNow(path))
+	return exitNotRunning
+}
+
+// holderNow names whoever holds path now, for a message.
+func holderNow(path string) string {
+	s := look(path)
+	if s.State == "running" {
+		return "process " + strconv.Itoa(s.PID)
+	}
+	if s.Error != "" {
+		return "a process whose PID cannot be told (" + s.Error + ")"
+	}
+	return "nobody any more"
 }

@@ -1,0 +1,11 @@
+//go:build !unix
+
+package main
+
+import "os"
+
+var signals = map[string]os.Signal{"KILL": os.Kill, "INT": os.Interrupt}
+
+func signalNumber(int) (os.Signal, bool) { return nil, false }
+
+var killSignal = os.Kill
