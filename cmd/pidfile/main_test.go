@@ -35,6 +35,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Other users run it too (as root, tests act as nobody).
+	if err := os.Chmod(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	bin = filepath.Join(dir, "pidfile")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building the command: %v\n%s", err, out)
@@ -369,7 +374,7 @@ func TestRunMissingCommand(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
-	for _, sub := range []string{"run", "status", "pid", "kill", "wait"} {
+	for _, sub := range []string{"run", "stop", "status", "pid", "kill", "wait"} {
 		r := pidfileCmd(t, sub, "-h")
 		if r.code != 0 || !strings.HasPrefix(r.stdout, "usage: pidfile "+sub) || r.stderr != "" {
 			t.Errorf("%s -h: exit %d, stdout %q, stderr %q", sub, r.code, r.stdout, r.stderr)

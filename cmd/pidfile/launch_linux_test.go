@@ -1,0 +1,481 @@
+package main
+
+// The launcher end to end: run -detach, -log, -user, and stop, with the built
+// command, real daemons and real peers. A detached daemon is an orphan once
+// run returns; these tests make this process the subreaper of its
+// descendants, so that the orphan becomes its child, to be reaped when it
+// exits and killed and reaped when the test ends.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const prSetChildSubreaper = 36 // PR_SET_CHILD_SUBREAPER, from <linux/prctl.h>
+
+// becomeSubreaper makes the orphans of this process's descendants its
+// children for the rest of the test.
+func becomeSubreaper(t *testing.T) {
+	t.Helper()
+	if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); e != 0 {
+		t.Fatalf("prctl(PR_SET_CHILD_SUBREAPER): %v", e)
+	}
+	t.Cleanup(func() { syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 0, 0) })
+}
+
+// orphan is a daemon that pidfile run -detach started, adopted by this
+// process (becomeSubreaper), which reaps it the moment it exits.
+type orphan struct {
+	pid    int
+	done   chan struct{}
+	status syscall.WaitStatus
+	err    error
+}
+
+// adopt reaps pid when it exits, and kills it when the test ends.
+func adopt(t *testing.T, pid int) *orphan {
+	t.Helper()
+	o := &orphan{pid: pid, done: make(chan struct{})}
+	go func() {
+		defer close(o.done)
+		for {
+			_, o.err = syscall.Wait4(pid, &o.status, 0, nil)
+			if o.err != syscall.EINTR {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		syscall.Kill(pid, syscall.SIGKILL)
+		<-o.done
+	})
+	return o
+}
+
+// wait waits for the orphan to exit and be reaped.
+func (o *orphan) wait(t *testing.T) syscall.WaitStatus {
+	t.Helper()
+	select {
+	case <-o.done:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("process %d did not exit", o.pid)
+	}
+	if o.err != nil {
+		t.Fatalf("reaping %d: %v (is this process its subreaper?)", o.pid, o.err)
+	}
+	return o.status
+}
+
+// detach runs `pidfile run -detach [flags] PATH -- CMD...`, expects it to
+// succeed, and adopts the daemon whose PID it prints.
+func detach(t *testing.T, path string, flags []string, cmd ...string) *orphan {
+	t.Helper()
+	args := append(append(append([]string{"run", "-detach"}, flags...), path, "--"), cmd...)
+	r := pidfileCmd(t, args...)
+	pid, err := strconv.Atoi(strings.TrimSuffix(r.stdout, "\n"))
+	if r.code != 0 || err != nil || r.stderr != "" {
+		t.Fatalf("pidfile %v: exit %d, stdout %q, stderr %q; want 0 and a PID", args, r.code, r.stdout, r.stderr)
+	}
+	return adopt(t, pid)
+}
+
+// procStat returns the fields of /proc/PID/stat after the command name.
+func procStat(t *testing.T, pid int) []string {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+}
+
+// openFDs lists where the descriptors of process pid lead.
+func openFDs(t *testing.T, pid int) map[int]string {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fds := map[int]string{}
+	for _, e := range entries {
+		fd, _ := strconv.Atoi(e.Name())
+		fds[fd], _ = os.Readlink(filepath.Join(dir, e.Name()))
+	}
+	return fds
+}
+
+func TestRunDetach(t *testing.T) {
+	becomeSubreaper(t)
+	path := filepath.Join(t.TempDir(), "d.pid")
+	// The caller's stdout, stderr and one more descriptor are pipes, as
+	// in pid=$(pidfile run -detach ...) from a script that has more open:
+	// each must reach end of file once pidfile exits.
+	extraR, extraW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extraR.Close()
+	cmd := exec.Command(bin, "run", "-detach", path, "--", "sleep", "3600")
+	cmd.ExtraFiles = []*os.File{extraW}
+	outR, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errR, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	extraW.Close()
+	eofs := make(chan string, 3)
+	var out string
+	for name, r := range map[string]io.Reader{"stdout": outR, "stderr": errR, "extra": extraR} {
+		go func() {
+			b, _ := io.ReadAll(r)
+			if name == "stdout" {
+				out = string(b)
+			}
+			eofs <- name
+		}()
+	}
+	for range 3 {
+		select {
+		case <-eofs:
+		case <-time.After(60 * time.Second):
+			t.Fatal("a pipe of the caller is still open: the daemon holds it")
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("run -detach: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSuffix(out, "\n"))
+	if err != nil {
+		t.Fatalf("run -detach printed %q, want a PID", out)
+	}
+	daemon := adopt(t, pid)
+
+	if code := exitCode(t, lookTool(t, "flock"), "-n", path, "true"); code != 1 {
+		t.Errorf("flock -n right after run -detach: exit %d, want 1 (locked)", code)
+	}
+	if got, _ := os.ReadFile(path); string(got) != out {
+		t.Errorf("the pidfile says %q, run printed %q", got, out)
+	}
+	if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); filepath.Base(exe) != "sleep" {
+		t.Errorf("process %d is %q, want CMD itself (sleep)", pid, exe)
+	}
+	stat := procStat(t, pid)
+	if own := procStat(t, os.Getpid())[3]; stat[3] == own || stat[3] != strconv.Itoa(pid) {
+		t.Errorf("the daemon's session is %s (this test's is %s), want one of its own", stat[3], own)
+	}
+	if stat[4] != "0" {
+		t.Errorf("the daemon has controlling terminal %s, want none", stat[4])
+	}
+	fds := openFDs(t, pid)
+	want := map[int]string{0: "/dev/null", 1: "/dev/null", 2: "/dev/null"}
+	for fd, target := range fds {
+		if target == path {
+			continue
+		}
+		if want[fd] != target {
+			t.Errorf("the daemon has descriptor %d open on %s", fd, target)
+		}
+	}
+	if len(fds) != 4 {
+		t.Errorf("the daemon's descriptors are %v, want stdin, stdout, stderr and the pidfile", fds)
+	}
+	if r := pidfileCmd(t, "stop", path); r.code != 0 {
+		t.Errorf("stop: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if ws := daemon.wait(t); ws.Signal() != syscall.SIGTERM {
+		t.Errorf("the daemon ended with %v, want SIGTERM", ws)
+	}
+}
+
+// marker is an argument that makes a test's command findable among all
+// processes, to prove that it never started.
+func marker() string {
+	return fmt.Sprintf("%d.%d", os.Getpid(), time.Now().UnixNano()%1e9)
+}
+
+// startedWith reports whether any process has arg among its arguments.
+func startedWith(t *testing.T, arg string) bool {
+	t.Helper()
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(b), "\x00"+arg+"\x00") {
+			return true
+		}
+	}
+	return false
+}
+
+// Every refusal of run -detach says why in one line, starts nothing, and
+// leaves the pidfile unlocked.
+func TestRunDetachRefusals(t *testing.T) {
+	becomeSubreaper(t)
+	dir := t.TempDir()
+	heldPath := filepath.Join(dir, "held.pid")
+	holder := startRun(t, heldPath)
+	notExec := filepath.Join(dir, "script")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.pid")
+	if err := os.Symlink(heldPath, link); err != nil {
+		t.Fatal(err)
+	}
+	rootOnly := filepath.Join(dir, "root-only")
+	if err := os.WriteFile(rootOnly, []byte("#!/bin/sh\nexec sleep \"$@\"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	free := filepath.Join(dir, "free.pid")
+	for _, tc := range []struct {
+		name    string
+		path    string
+		flags   []string
+		cmd     string
+		code    int
+		says    string
+		needsID bool
+	}{
+		{"held", heldPath, nil, "sleep", 1, strconv.Itoa(holder.pid()), false},
+		{"not found", free, nil, "no-such-command-anywhere", 127, "not found", false},
+		{"not executable", free, nil, notExec, 126, "not executable", false},
+		{"unsafe pidfile", link, nil, "sleep", 4, "symbolic link", false},
+		// Found and executable for root, not for nobody: execve fails in
+		// the detached child after the claim.
+		{"not executable as the user", free, []string{"-user", "nobody"}, rootOnly, 126, "permission denied", true},
+		{"unknown user", free, []string{"-user", "no-such-user-here"}, "sleep", 4, "unknown user", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.needsID {
+				requireRoot(t)
+			}
+			mark := marker()
+			args := append(append([]string{"run", "-detach"}, tc.flags...), tc.path, "--", tc.cmd, mark)
+			r := pidfileCmd(t, args...)
+			if r.code != tc.code || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 ||
+				!strings.Contains(strings.ToLower(r.stderr), tc.says) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d and one line saying %q", r.code, r.stdout, r.stderr, tc.code, tc.says)
+			}
+			if startedWith(t, mark) {
+				t.Error("the command was started")
+			}
+			if tc.path != heldPath && tc.path != link {
+				if _, err := os.Stat(tc.path); err == nil && exitCode(t, lookTool(t, "flock"), "-n", tc.path, "true") != 0 {
+					t.Error("the pidfile was left locked")
+				}
+			}
+		})
+	}
+}
+
+// -log appends both output streams to the file, after what it held.
+func TestRunDetachLog(t *testing.T) {
+	becomeSubreaper(t)
+	dir := t.TempDir()
+	log := filepath.Join(dir, "d.log")
+	if err := os.WriteFile(log, []byte("before\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := detach(t, filepath.Join(dir, "d.pid"), []string{"-log", log}, "sh", "-c", "echo out; echo err >&2")
+	if ws := d.wait(t); ws.ExitStatus() != 0 {
+		t.Fatalf("the daemon ended with %v", ws)
+	}
+	if got, _ := os.ReadFile(log); string(got) != "before\nout\nerr\n" {
+		t.Errorf("log holds %q, want the old line, then stdout, then stderr", got)
+	}
+
+	// A new log gets 0640 less the umask; a symbolic link is refused.
+	fresh := filepath.Join(dir, "new.log")
+	d = detach(t, filepath.Join(dir, "e.pid"), []string{"-log", fresh}, "true")
+	d.wait(t)
+	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm()&^0o640 != 0 || fi.Mode().Perm()&0o600 != 0o600 {
+		t.Errorf("new log: %v, %v; want mode 0640 less the umask", fi.Mode(), err)
+	}
+	link := filepath.Join(dir, "link.log")
+	if err := os.Symlink(log, link); err != nil {
+		t.Fatal(err)
+	}
+	mark := marker()
+	r := pidfileCmd(t, "run", "-detach", "-log", link, filepath.Join(dir, "f.pid"), "--", "sleep", mark)
+	if r.code != 4 || startedWith(t, mark) {
+		t.Errorf("-log through a symbolic link: exit %d, stderr %q; want 4 and nothing started", r.code, r.stderr)
+	}
+}
+
+// uidLines returns the Uid, Gid and Groups lines of /proc/PID/status.
+func uidLines(t *testing.T, pid int) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && (k == "Uid" || k == "Gid" || k == "Groups") {
+			lines[k] = strings.Join(strings.Fields(v), " ")
+		}
+	}
+	return lines
+}
+
+func TestRunUser(t *testing.T) {
+	requireRoot(t)
+	becomeSubreaper(t)
+	// A directory only root may write: the claim happens before the
+	// switch.
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "d.pid")
+	d := detach(t, path, []string{"-user", "nobody"}, "sleep", "3600")
+	want := map[string]string{"Uid": "65534 65534 65534 65534", "Gid": "65534 65534 65534 65534", "Groups": "65534"}
+	if got := uidLines(t, d.pid); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the daemon's credentials are %v, want %v", got, want)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Sys().(*syscall.Stat_t).Uid != 0 {
+		t.Errorf("the pidfile: %v, %v; want it root's", fi, err)
+	}
+	if r := pidfileCmd(t, "pid", path); r.stdout != strconv.Itoa(d.pid)+"\n" {
+		t.Errorf("pid: %q, want the daemon %d", r.stdout, d.pid)
+	}
+
+	// Foreground.
+	r := pidfileCmd(t, "run", "-user", "nobody", filepath.Join(dir, "e.pid"), "--", "sh", "-c", "id -u; echo $HOME $USER $LOGNAME")
+	if r.code != 0 || r.stdout != "65534\n/nonexistent nobody nobody\n" {
+		t.Errorf("run -user nobody -- id -u: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+
+	// A caller that is not root is refused, before anything starts.
+	mark := marker()
+	cmd := exec.Command(bin, "run", "-user", "root", filepath.Join(t.TempDir(), "f.pid"), "--", "sleep", mark)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 4 || !strings.Contains(string(out), "only root") || startedWith(t, mark) {
+		t.Errorf("run -user as nobody: %v, %q; want exit 4 saying only root may, and nothing started", err, out)
+	}
+}
+
+func TestStop(t *testing.T) {
+	t.Run("TERM", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "d.pid")
+		d := startRun(t, path)
+		if r := pidfileCmd(t, "stop", path); r.code != 0 || r.stderr != "" {
+			t.Errorf("stop: exit %d, stderr %q", r.code, r.stderr)
+		}
+		if sig := d.signalled(t); sig != syscall.SIGTERM {
+			t.Errorf("the daemon ended by %v, want TERM", sig)
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("the pidfile is gone: %v", err)
+		}
+		if code := exitCode(t, lookTool(t, "flock"), "-n", path, "true"); code != 0 {
+			t.Error("the pidfile is still locked after stop")
+		}
+	})
+	t.Run("-s INT", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "d.pid")
+		d := startRun(t, path)
+		if r := pidfileCmd(t, "stop", "-s", "INT", path); r.code != 0 {
+			t.Errorf("stop -s INT: exit %d, stderr %q", r.code, r.stderr)
+		}
+		if sig := d.signalled(t); sig != syscall.SIGINT {
+			t.Errorf("the daemon ended by %v, want INT", sig)
+		}
+	})
+	t.Run("ignores TERM", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "d.pid")
+		// An ignored signal stays ignored across exec.
+		d := start(t, bin, "run", path, "--", "sh", "-c", `trap "" TERM; exec sleep 3600`)
+		d.waitHolding(t, path)
+		r := pidfileCmd(t, "stop", "-timeout", "200ms", path)
+		if r.code != 0 || !strings.Contains(r.stderr, "KILL") || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("stop: exit %d, stderr %q; want 0 and one line saying it sent KILL", r.code, r.stderr)
+		}
+		if sig := d.signalled(t); sig != syscall.SIGKILL {
+			t.Errorf("the daemon ended by %v, want KILL", sig)
+		}
+	})
+	t.Run("not held", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "d.pid")
+		if r := pidfileCmd(t, "stop", path); r.code != 0 {
+			t.Errorf("stop without a file: exit %d, stderr %q", r.code, r.stderr)
+		}
+		decoy := start(t, "cat")
+		if err := os.WriteFile(path, []byte(strconv.Itoa(decoy.pid())+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if r := pidfileCmd(t, "stop", path); r.code != 0 {
+			t.Errorf("stop of a file nobody holds: exit %d, stderr %q", r.code, r.stderr)
+		}
+		select {
+		case <-decoy.done:
+			t.Error("stop signalled the process that the stale content names")
+		default:
+		}
+	})
+	t.Run("flock holder under a decoy", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "d.pid")
+		decoy := decoyFile(t, path, 0, 0o644)
+		holder := startFlock(t, path, 0)
+		if r := pidfileCmd(t, "stop", path); r.code != 0 {
+			t.Errorf("stop: exit %d, stderr %q", r.code, r.stderr)
+		}
+		holder.stdin.Close() // flock(1)'s cat, which shares its pipes, ends too
+		if sig := holder.signalled(t); sig != syscall.SIGTERM {
+			t.Errorf("flock(1) ended by %v, want TERM", sig)
+		}
+		select {
+		case <-decoy.done:
+			t.Error("the decoy was signalled")
+		default:
+		}
+	})
+	t.Run("usage", func(t *testing.T) {
+		for _, args := range [][]string{{"stop", "-s", "NOSUCH", "x"}, {"stop", "-timeout", "-1s", "x"}, {"stop"}} {
+			if r := pidfileCmd(t, args...); r.code != 2 {
+				t.Errorf("%v: exit %d, want 2", args, r.code)
+			}
+		}
+	})
+}
+
+// start-stop-daemon sees a daemon that run -detach started, and stops it.
+func TestStartStopDaemonStopsDetached(t *testing.T) {
+	ssd := lookTool(t, "start-stop-daemon")
+	becomeSubreaper(t)
+	path := filepath.Join(t.TempDir(), "d.pid")
+	d := detach(t, path, nil, "sleep", "3600")
+	if code := exitCode(t, ssd, "--status", "--pidfile", path); code != 0 {
+		t.Errorf("start-stop-daemon --status: exit %d, want 0 (running)", code)
+	}
+	if code := exitCode(t, ssd, "--stop", "--pidfile", path, "--retry", "5"); code != 0 {
+		t.Errorf("start-stop-daemon --stop --retry 5: exit %d, want 0", code)
+	}
+	if ws := d.wait(t); ws.Signal() != syscall.SIGTERM {
+		t.Errorf("the daemon ended with %v, want TERM", ws)
+	}
+	if r := pidfileCmd(t, "status", path); r.code != 1 {
+		t.Errorf("status after the stop: exit %d, want 1", r.code)
+	}
+}
