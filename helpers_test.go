@@ -138,7 +138,15 @@ func runHelper(role, path, arg string) int {
 		}
 		return 0
 	case "read", "readexact":
-		// Report what Read (or ReadExact) says of path in one line.
+		// Report what Read (or ReadExact) says of path in one line; with
+		// arg "setuid N", after becoming user N.
+		if uid, ok := strings.CutPrefix(arg, "setuid "); ok {
+			n, _ := strconv.Atoi(uid)
+			if err := syscall.Setuid(n); err != nil {
+				say("setuid %v", err)
+				return 1
+			}
+		}
 		read := Read
 		if role == "readexact" {
 			read = ReadExact

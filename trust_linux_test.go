@@ -296,3 +296,16 @@ func TestOwnStalePIDIsNotProof(t *testing.T) {
 		t.Errorf("without a lock table, Read = %#v, %v; want a LockedError with PID 0", r, err)
 	}
 }
+
+// The reader's user is the one it has when it reads: a daemon that claimed
+// as root and then became nobody believes nobody's files, not root's alone.
+func TestReaderUserAtCallTime(t *testing.T) {
+	requireRoot(t)
+	path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
+	decoy := decoyFile(t, path, nobody, 0o644)
+	startFlock(t, path, nobody)
+	r := startHelper(t, "read", path, "setuid 65534")
+	if l, want := r.line(), fmt.Sprintf("lockedby %d content", decoy.pid()); l != want {
+		t.Errorf("Read as nobody, after starting as root: %q, want %q (its own user's file is believed)", l, want)
+	}
+}

@@ -79,6 +79,7 @@ func (o *orphan) wait(t *testing.T) syscall.WaitStatus {
 // succeed, and adopts the daemon whose PID it prints.
 func detach(t *testing.T, path string, flags []string, cmd ...string) *orphan {
 	t.Helper()
+	stopAtEnd(t, path)
 	args := append(append(append([]string{"run", "-detach"}, flags...), path, "--"), cmd...)
 	r := pidfileCmd(t, args...)
 	pid, err := strconv.Atoi(strings.TrimSuffix(r.stdout, "\n"))
@@ -125,8 +126,16 @@ func TestRunDetach(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer extraR.Close()
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	stopAtEnd(t, path)
 	cmd := exec.Command(bin, "run", "-detach", path, "--", "sleep", "3600")
-	cmd.ExtraFiles = []*os.File{extraW}
+	// Descriptors 3 and 4 are /dev/null, 5 the pipe: above the one
+	// descriptor that run passes to its child on purpose.
+	cmd.ExtraFiles = []*os.File{null, null, extraW}
 	outR, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -209,20 +218,50 @@ func marker() string {
 	return fmt.Sprintf("%d.%d", os.Getpid(), time.Now().UnixNano()%1e9)
 }
 
-// startedWith reports whether any process has arg among its arguments.
+// startedWith reports whether any process has arg among its arguments, and
+// kills and reaps such a process, so that a test that finds one leaves
+// nothing behind.
 func startedWith(t *testing.T, arg string) bool {
 	t.Helper()
 	dirs, err := os.ReadDir("/proc")
 	if err != nil {
 		t.Fatal(err)
 	}
+	found := false
 	for _, d := range dirs {
 		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
 		if err == nil && strings.Contains(string(b), "\x00"+arg+"\x00") {
-			return true
+			found = true
+			if pid, err := strconv.Atoi(d.Name()); err == nil {
+				killAndReap(pid)
+			}
 		}
 	}
-	return false
+	return found
+}
+
+// killAndReap kills pid, and reaps it if it is a child of this process (an
+// orphan adopted as subreaper).
+func killAndReap(pid int) {
+	syscall.Kill(pid, syscall.SIGKILL)
+	var ws syscall.WaitStatus
+	for {
+		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
+			return
+		}
+	}
+}
+
+// stopAtEnd kills whatever holds path when the test ends, as a net under a
+// test that fails before it learns a detached daemon's PID.
+func stopAtEnd(t *testing.T, path string) {
+	t.Cleanup(func() {
+		b, err := os.ReadFile(path)
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil &&
+			exitCode(t, lookTool(t, "flock"), "-n", path, "true") != 0 {
+			killAndReap(pid)
+		}
+	})
 }
 
 // Every refusal of run -detach says why in one line, starts nothing, and
@@ -346,7 +385,17 @@ func TestRunUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "d.pid")
-	d := detach(t, path, []string{"-user", "nobody"}, "sleep", "3600")
+	// The caller has supplementary groups of its own, which must not pass
+	// to the daemon.
+	stopAtEnd(t, path)
+	cmd := exec.Command(bin, "run", "-detach", "-user", "nobody", path, "--", "sleep", "3600")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 0, Gid: 0, Groups: []uint32{0, 4, 27}}}
+	out, err := cmd.Output()
+	pid, perr := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil || perr != nil {
+		t.Fatalf("run -detach -user nobody: %v, %q", err, out)
+	}
+	d := adopt(t, pid)
 	want := map[string]string{"Uid": "65534 65534 65534 65534", "Gid": "65534 65534 65534 65534", "Groups": "65534"}
 	if got := uidLines(t, d.pid); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("the daemon's credentials are %v, want %v", got, want)
@@ -367,9 +416,9 @@ func TestRunUser(t *testing.T) {
 
 	// A caller that is not root is refused, before anything starts.
 	mark := marker()
-	cmd := exec.Command(bin, "run", "-user", "root", filepath.Join(t.TempDir(), "f.pid"), "--", "sleep", mark)
+	cmd = exec.Command(bin, "run", "-user", "root", filepath.Join(t.TempDir(), "f.pid"), "--", "sleep", mark)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
+	out, err = cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 4 || !strings.Contains(string(out), "only root") || startedWith(t, mark) {
 		t.Errorf("run -user as nobody: %v, %q; want exit 4 saying only root may, and nothing started", err, out)
