@@ -4,10 +4,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
-	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // withoutKernelTable hides /proc/locks for one test, as on a system without
@@ -19,6 +19,13 @@ func withoutKernelTable(t *testing.T) {
 }
 
 var unixSysProcAttrNobody = syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+
+// adoptOrphans makes this process the subreaper of its descendants.
+func adoptOrphans() {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		panic(err)
+	}
+}
 
 // nobody is the user ID that tests act as when they need another user.
 const nobody = 65534
@@ -52,50 +59,6 @@ func startHelperAs(t *testing.T, uid int, role, path, arg string) *helper {
 	cmd := exec.Command(bin)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
 	return startHelperCmd(t, cmd, role, path, arg)
-}
-
-// startFlock makes util-linux flock(1) hold path, as user uid through
-// setpriv(1) unless uid is 0, and returns once it holds it. flock(1) writes
-// nothing into the file; the lock table names it. Its command (cat, which
-// does not inherit the lock) ends when the test closes its stdin.
-func startFlock(t *testing.T, path string, uid int) *helper {
-	t.Helper()
-	flock := lookTool(t, "flock")
-	args := []string{flock, "-o", path, "sh", "-c", "echo locked; exec cat"}
-	if uid != 0 {
-		id := strconv.Itoa(uid)
-		args = append([]string{lookTool(t, "setpriv"), "--reuid=" + id, "--regid=" + id, "--clear-groups"}, args...)
-	}
-	h := startHelperCmd(t, exec.Command(args[0], args[1:]...), "", path, "")
-	// Let cat end, and flock(1) reap it and exit (its stdout, which both
-	// share, then closes), before the helper's own cleanup reaps flock(1),
-	// or kills it if it is stuck.
-	t.Cleanup(func() {
-		h.stdin.Close()
-		timeout := time.After(10 * time.Second)
-		for {
-			select {
-			case _, ok := <-h.lines:
-				if ok {
-					continue
-				}
-			case <-timeout:
-			}
-			return
-		}
-	})
-	h.expect("locked")
-	return h
-}
-
-// lookTool returns the path of a program the test needs, or skips.
-func lookTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s is not installed; .ci/run installs it", name)
-	}
-	return p
 }
 
 // startWithoutLockTable starts the test binary in role in a private mount

@@ -35,6 +35,9 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv(helperRole); role != "" {
 		os.Exit(runHelper(role, os.Getenv(helperPath), os.Getenv(helperArg)))
 	}
+	// Orphans of helpers (a helper's child, flock(1)'s command) become
+	// this process's children, to be reaped by the test that made them.
+	adoptOrphans()
 	os.Exit(m.Run())
 }
 
@@ -363,6 +366,14 @@ func startHelperCmd(t testing.TB, cmd *exec.Cmd, role, path, arg string) *helper
 	t.Helper()
 	cmd.Env = append(helperEnv(), helperRole+"="+role, helperPath+"="+path, helperArg+"="+arg)
 	cmd.Stderr = os.Stderr
+	// A process group of its own, so that the helper and whatever it
+	// starts are killed and reaped together.
+	attr := syscall.SysProcAttr{}
+	if cmd.SysProcAttr != nil {
+		attr = *cmd.SysProcAttr
+	}
+	attr.Setpgid = true
+	cmd.SysProcAttr = &attr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -376,8 +387,11 @@ func startHelperCmd(t testing.TB, cmd *exec.Cmd, role, path, arg string) *helper
 	}
 	h := &helper{t: t, cmd: cmd, stdin: stdin, lines: make(chan string, 16)}
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
+		if cmd.ProcessState == nil { // not reaped yet, so the group is still its
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			cmd.Wait()
+		}
+		reapGroup(cmd.Process.Pid)
 	})
 	go func() {
 		defer close(h.lines)
@@ -432,11 +446,23 @@ func (h *helper) exit() {
 	}
 }
 
-// kill sends SIGKILL and reaps the helper.
+// kill sends SIGKILL to the helper and what it started, and reaps the
+// helper; its test reaps the rest when it ends.
 func (h *helper) kill() {
 	h.t.Helper()
-	h.cmd.Process.Kill()
+	syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
 	h.cmd.Wait()
+}
+
+// reapGroup reaps the processes of group pgid that were orphaned to this
+// process, once they have exited.
+func reapGroup(pgid int) {
+	var ws syscall.WaitStatus
+	for {
+		if _, err := syscall.Wait4(-pgid, &ws, 0, nil); err != nil && err != syscall.EINTR {
+			return
+		}
+	}
 }
 
 func (h *helper) pid() int { return h.cmd.Process.Pid }
@@ -547,4 +573,48 @@ func goroutinesSettle(n int) bool {
 		time.Sleep(time.Millisecond)
 	}
 	return false
+}
+
+// startFlock makes util-linux flock(1) hold path, as user uid through
+// setpriv(1) unless uid is 0, and returns once it holds it. flock(1) writes
+// nothing into the file; the lock table names it. Its command (cat, which
+// does not inherit the lock) ends when the test closes its stdin.
+func startFlock(t *testing.T, path string, uid int) *helper {
+	t.Helper()
+	flock := lookTool(t, "flock")
+	args := []string{flock, "-o", path, "sh", "-c", "echo locked; exec cat"}
+	if uid != 0 {
+		id := strconv.Itoa(uid)
+		args = append([]string{lookTool(t, "setpriv"), "--reuid=" + id, "--regid=" + id, "--clear-groups"}, args...)
+	}
+	h := startHelperCmd(t, exec.Command(args[0], args[1:]...), "", path, "")
+	// Let cat end, and flock(1) reap it and exit (its stdout, which both
+	// share, then closes), before the helper's own cleanup reaps flock(1),
+	// or kills it if it is stuck.
+	t.Cleanup(func() {
+		h.stdin.Close()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case _, ok := <-h.lines:
+				if ok {
+					continue
+				}
+			case <-timeout:
+			}
+			return
+		}
+	})
+	h.expect("locked")
+	return h
+}
+
+// lookTool returns the path of a program the test needs, or skips.
+func lookTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s is not installed; .ci/run installs it", name)
+	}
+	return p
 }

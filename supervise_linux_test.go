@@ -84,8 +84,8 @@ func TestSignalHolderChangesDuringCall(t *testing.T) {
 // descriptor keeps it locked. Nobody may be named as the holder.
 func TestInheritedLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
-	// Orphans are handed to this process, so that the test can reap them.
-	must(t, unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+	// The child is orphaned to this process (adoptOrphans), so that the
+	// test can reap it.
 	r, w, err := os.Pipe()
 	must(t, err)
 	defer r.Close()

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -228,27 +227,10 @@ func TestVerifyAfterClose(t *testing.T) {
 // util-linux flock(1) holds a lock and writes no PID. The kernel still knows
 // who holds it (on Linux); elsewhere the lock alone must still keep Claim out.
 func TestFlockUtilityHolder(t *testing.T) {
-	flockBin, err := exec.LookPath("flock")
-	if err != nil {
-		t.Skip("util-linux flock(1) is not installed; .ci/run installs it")
-	}
 	path := filepath.Join(t.TempDir(), "d.pid")
 	writeFile(t, path, "")
-	// Blocking, not --nonblock: lockedElsewhere below takes the lock for an
-	// instant while it checks, and flock must outlast that.
-	cmd := exec.Command(flockBin, path, "cat")
-	stdin, err := cmd.StdinPipe()
-	must(t, err)
-	must(t, cmd.Start())
-	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
-	// Wait until flock holds the lock; the deadline only turns a flock that
-	// failed to start into a failure instead of a hang.
-	for deadline := time.Now().Add(60 * time.Second); !lockedElsewhere(t, path); {
-		if time.Now().After(deadline) {
-			t.Fatal("flock(1) never took the lock")
-		}
-		runtime.Gosched()
-	}
+	h := startFlock(t, path, 0)
+	cmd := h.cmd
 	r, err := Read(path)
 	if runtime.GOOS == "linux" {
 		if want := (LockedBy{PID: cmd.Process.Pid, Source: FromKernel}); r != want || err != nil {

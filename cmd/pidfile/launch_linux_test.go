@@ -2,8 +2,8 @@ package main
 
 // The launcher end to end: run -detach, -log, -user, and stop, with the built
 // command, real daemons and real peers. A detached daemon is an orphan once
-// run returns; these tests make this process the subreaper of its
-// descendants, so that the orphan becomes its child, to be reaped when it
+// run returns; this process is the subreaper of its descendants
+// (adoptOrphans), so the orphan becomes its child, to be reaped when it
 // exits and killed and reaped when the test ends.
 
 import (
@@ -19,18 +19,6 @@ import (
 	"testing"
 	"time"
 )
-
-const prSetChildSubreaper = 36 // PR_SET_CHILD_SUBREAPER, from <linux/prctl.h>
-
-// becomeSubreaper makes the orphans of this process's descendants its
-// children for the rest of the test.
-func becomeSubreaper(t *testing.T) {
-	t.Helper()
-	if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); e != 0 {
-		t.Fatalf("prctl(PR_SET_CHILD_SUBREAPER): %v", e)
-	}
-	t.Cleanup(func() { syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 0, 0) })
-}
 
 // orphan is a daemon that pidfile run -detach started, adopted by this
 // process (becomeSubreaper), which reaps it the moment it exits.
@@ -70,7 +58,7 @@ func (o *orphan) wait(t *testing.T) syscall.WaitStatus {
 		t.Fatalf("process %d did not exit", o.pid)
 	}
 	if o.err != nil {
-		t.Fatalf("reaping %d: %v (is this process its subreaper?)", o.pid, o.err)
+		t.Fatalf("reaping %d: %v (is this process its subreaper? see adoptOrphans)", o.pid, o.err)
 	}
 	return o.status
 }
@@ -116,7 +104,6 @@ func openFDs(t *testing.T, pid int) map[int]string {
 }
 
 func TestRunDetach(t *testing.T) {
-	becomeSubreaper(t)
 	path := filepath.Join(t.TempDir(), "d.pid")
 	// The caller's stdout, stderr and one more descriptor are pipes, as
 	// in pid=$(pidfile run -detach ...) from a script that has more open:
@@ -267,7 +254,6 @@ func stopAtEnd(t *testing.T, path string) {
 // Every refusal of run -detach says why in one line, starts nothing, and
 // leaves the pidfile unlocked.
 func TestRunDetachRefusals(t *testing.T) {
-	becomeSubreaper(t)
 	dir := t.TempDir()
 	heldPath := filepath.Join(dir, "held.pid")
 	holder := startRun(t, heldPath)
@@ -327,7 +313,6 @@ func TestRunDetachRefusals(t *testing.T) {
 
 // -log appends both output streams to the file, after what it held.
 func TestRunDetachLog(t *testing.T) {
-	becomeSubreaper(t)
 	dir := t.TempDir()
 	log := filepath.Join(dir, "d.log")
 	if err := os.WriteFile(log, []byte("before\n"), 0o600); err != nil {
@@ -377,7 +362,6 @@ func uidLines(t *testing.T, pid int) map[string]string {
 
 func TestRunUser(t *testing.T) {
 	requireRoot(t)
-	becomeSubreaper(t)
 	// A directory only root may write: the claim happens before the
 	// switch.
 	dir := t.TempDir()
@@ -512,7 +496,6 @@ func TestStop(t *testing.T) {
 // start-stop-daemon sees a daemon that run -detach started, and stops it.
 func TestStartStopDaemonStopsDetached(t *testing.T) {
 	ssd := lookTool(t, "start-stop-daemon")
-	becomeSubreaper(t)
 	path := filepath.Join(t.TempDir(), "d.pid")
 	d := detach(t, path, nil, "sleep", "3600")
 	if code := exitCode(t, ssd, "--status", "--pidfile", path); code != 0 {

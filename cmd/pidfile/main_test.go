@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv(roleEnv); role != "" {
 		os.Exit(runRole(role, os.Getenv(pathEnv), os.Getenv(argEnv)))
 	}
+	// Orphans (flock(1)'s command, detached daemons) become this
+	// process's children, to be reaped by the tests that made them.
+	adoptOrphans()
 	dir, err := os.MkdirTemp("", "pidfile-cmd")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -118,6 +121,9 @@ func startRole(t *testing.T, role, path, arg string) *daemon {
 
 func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
 	t.Helper()
+	// A process group of its own, so that the process and whatever it
+	// starts are killed and reaped together.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -140,13 +146,27 @@ func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
 		close(d.done)
 	}()
 	t.Cleanup(func() {
-		// Closing stdin ends a cat that outlived its parent (flock's child),
-		// which would otherwise keep the stderr pipe open.
 		stdin.Close()
-		cmd.Process.Kill()
-		<-d.done
+		select {
+		case <-d.done:
+		default: // not reaped yet, so the group is still its
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-d.done
+		}
+		reapGroup(cmd.Process.Pid)
 	})
 	return d
+}
+
+// reapGroup reaps the processes of group pgid that were orphaned to this
+// process (flock(1)'s command, once flock is gone), once they have exited.
+func reapGroup(pgid int) {
+	var ws syscall.WaitStatus
+	for {
+		if _, err := syscall.Wait4(-pgid, &ws, 0, nil); err != nil && err != syscall.EINTR {
+			return
+		}
+	}
 }
 
 // startRun starts `pidfile run ARGS... PATH -- cat` and waits until the
