@@ -30,3 +30,23 @@ func ExampleSignal() {
 	// signalled the holder: true
 	// nobody to signal: true
 }
+
+// A long-running daemon checks now and then that its pidfile is still the
+// one it locked: if someone removed or replaced it, a second instance could
+// start beside it.
+func ExampleGuard_Verify() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "mydaemon.pid")
+
+	guard, _ := pidfile.Claim(path)
+	defer guard.Close()
+	fmt.Println("verified:", guard.Verify() == nil)
+
+	os.Remove(path) // an operator's rm, or an old tool's cleanup
+	err := guard.Verify()
+	fmt.Println("replaced:", errors.Is(err, pidfile.ErrReplaced))
+	// Output:
+	// verified: true
+	// replaced: true
+}

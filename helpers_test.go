@@ -1,5 +1,3 @@
-//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
-
 package pidfile
 
 // The test binary re-executes itself to play other processes. A helper's role
@@ -21,8 +19,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 const (
@@ -121,31 +117,11 @@ func runHelper(role, path, arg string) int {
 		}
 		say("won %d", won)
 		return 0
-	case "writefail":
-		// A file-size limit of one byte makes writing the PID fail.
-		signal.Ignore(syscall.SIGXFSZ)
-		lim := unix.Rlimit{Cur: 1, Max: 1}
-		if err := unix.Setrlimit(unix.RLIMIT_FSIZE, &lim); err != nil {
-			say("setrlimit %v", err)
-			return 1
-		}
-		_, err := Claim(path)
-		say("claim %v", err)
-		// Still alive, so exit cannot have released the lock yet.
-		if r, err := Read(path); err != nil {
-			say("read %v", err)
-		} else if _, ok := r.(NotHeld); ok {
-			say("released")
-		} else {
-			say("held")
-		}
-		return 0
 	case "read", "readexact":
 		// Report what Read (or ReadExact) says of path in one line; with
 		// arg "setuid N", after becoming user N.
 		if uid, ok := strings.CutPrefix(arg, "setuid "); ok {
-			n, _ := strconv.Atoi(uid)
-			if err := syscall.Setuid(n); err != nil {
+			if err := setuid(uid); err != nil {
 				say("setuid %v", err)
 				return 1
 			}
@@ -181,141 +157,13 @@ func runHelper(role, path, arg string) int {
 		return 0
 	case "exit":
 		return 0
-	case "exec":
-		// Claim, then exec this binary as "idle", in the same process;
-		// with arg "keep", call KeepOnExec first.
-		g, err := Claim(path)
-		if err == nil && arg == "keep" {
-			err = g.KeepOnExec()
-		}
-		if err != nil {
-			say("error %v", err)
-			return 1
-		}
-		env := append(helperEnv(), helperRole+"=idle-ready")
-		err = syscall.Exec(os.Args[0], os.Args[:1], env)
-		say("error %v", err)
-		return 1
 	case "idle-ready":
 		say("ready %d", os.Getpid())
 		io.Copy(io.Discard, in)
 		return 0
-	case "manylocks":
-		// Hold arg flocks on as many files in the directory path, as the
-		// other daemons of a busy host would, until stdin closes.
-		n, _ := strconv.Atoi(arg)
-		for i := range n {
-			fd, err := unix.Open(fmt.Sprintf("%s/%d.lock", path, i), unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
-			if err == nil {
-				err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
-			}
-			if err != nil {
-				say("error %v", err)
-				return 1
-			}
-		}
-		say("ready %d", os.Getpid())
-		io.Copy(io.Discard, in)
-		return 0
-	case "fds":
-		// Lock path as flock(1) would, writing nothing, and hold arg's
-		// number of other descriptors: opened after the pidfile, or before
-		// it with a " last" suffix. Say "ready PID"; stdin closing ends it.
-		count, where, _ := strings.Cut(arg, " ")
-		n, _ := strconv.Atoi(count)
-		others := func() error {
-			for range n {
-				if _, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		var err error
-		if where == "last" {
-			err = others()
-		}
-		fd, oerr := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err == nil {
-			err = oerr
-		}
-		if err == nil {
-			err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
-		}
-		if err == nil && where != "last" {
-			err = others()
-		}
-		if err != nil {
-			say("error %v", err)
-			return 1
-		}
-		say("ready %d", os.Getpid())
-		io.Copy(io.Discard, in)
-		return 0
-	case "budget":
-		return runBudgetHelper(path)
-	case "inherit":
-		// Claim, hand the locked descriptor to a child (which reads
-		// its stdin from this process's fd 3), say "child PID" and exit.
-		g, err := Claim(path)
-		if err != nil {
-			say("error %v", err)
-			return 1
-		}
-		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(helperEnv(), helperRole+"=idle")
-		cmd.Stdin = os.NewFile(3, "stdin")
-		cmd.ExtraFiles = []*os.File{os.NewFile(uintptr(g.f.fd), path)}
-		if err := cmd.Start(); err != nil {
-			say("error %v", err)
-			return 1
-		}
-		say("child %d", cmd.Process.Pid)
-		return 0
 	case "idle":
 		io.Copy(io.Discard, in)
 		return 0
-	case "handoff":
-		// Lock path as a shell script would (with arg "write", also write
-		// this process's PID), hand the descriptor to a child, close it
-		// here, say "ready PID child CHILD", and stay alive as a decoy:
-		// the lock table still names this process, which no longer holds
-		// the lock.
-		fd, err := unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC, 0)
-		if err == nil {
-			err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
-		}
-		if err == nil && arg == "write" {
-			_, err = unix.Pwrite(fd, []byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-		}
-		if err != nil {
-			say("error %v", err)
-			return 1
-		}
-		child := exec.Command(os.Args[0])
-		child.Env = append(helperEnv(), helperRole+"=idle")
-		child.ExtraFiles = []*os.File{os.NewFile(uintptr(fd), path)}
-		childIn, err := child.StdinPipe()
-		if err == nil {
-			err = child.Start()
-		}
-		if err != nil {
-			say("error %v", err)
-			return 1
-		}
-		unix.Close(fd)
-		say("ready %d child %d", os.Getpid(), child.Process.Pid)
-		for {
-			l, err := in.ReadString('\n')
-			if strings.TrimSpace(l) == "ping" {
-				say("pong")
-			}
-			if err != nil {
-				childIn.Close()
-				child.Wait()
-				return 0
-			}
-		}
 	case "decoy":
 		// A live process that is not the holder. It does not handle
 		// SIGTERM, so the Go runtime makes it exit at once if it gets
@@ -331,8 +179,7 @@ func runHelper(role, path, arg string) int {
 			}
 		}
 	}
-	say("unknown role %q", role)
-	return 2
+	return runPlatformHelper(role, path, arg, in, say)
 }
 
 // helperEnv is the environment of a helper process. Under the race
@@ -366,14 +213,7 @@ func startHelperCmd(t testing.TB, cmd *exec.Cmd, role, path, arg string) *helper
 	t.Helper()
 	cmd.Env = append(helperEnv(), helperRole+"="+role, helperPath+"="+path, helperArg+"="+arg)
 	cmd.Stderr = os.Stderr
-	// A process group of its own, so that the helper and whatever it
-	// starts are killed and reaped together.
-	attr := syscall.SysProcAttr{}
-	if cmd.SysProcAttr != nil {
-		attr = *cmd.SysProcAttr
-	}
-	attr.Setpgid = true
-	cmd.SysProcAttr = &attr
+	isolate(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -387,8 +227,8 @@ func startHelperCmd(t testing.TB, cmd *exec.Cmd, role, path, arg string) *helper
 	}
 	h := &helper{t: t, cmd: cmd, stdin: stdin, lines: make(chan string, 16)}
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil { // not reaped yet, so the group is still its
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if cmd.ProcessState == nil { // not reaped yet
+			killGroup(cmd)
 			cmd.Wait()
 		}
 		reapGroup(cmd.Process.Pid)
@@ -450,19 +290,8 @@ func (h *helper) exit() {
 // helper; its test reaps the rest when it ends.
 func (h *helper) kill() {
 	h.t.Helper()
-	syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
+	killGroup(h.cmd)
 	h.cmd.Wait()
-}
-
-// reapGroup reaps the processes of group pgid that were orphaned to this
-// process, once they have exited.
-func reapGroup(pgid int) {
-	var ws syscall.WaitStatus
-	for {
-		if _, err := syscall.Wait4(-pgid, &ws, 0, nil); err != nil && err != syscall.EINTR {
-			return
-		}
-	}
 }
 
 func (h *helper) pid() int { return h.cmd.Process.Pid }
@@ -482,50 +311,6 @@ func deadPID(t *testing.T) int {
 	cmd.Env = append(helperEnv(), helperRole+"=exit")
 	cmd.Run()
 	return cmd.Process.Pid
-}
-
-// lockedElsewhere reports whether some open file description holds a lock on
-// path, by trying a lock of our own on a new one. It is the witness for lock
-// state that does not go through this package.
-func lockedElsewhere(t *testing.T, path string) bool {
-	t.Helper()
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	switch err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err {
-	case nil:
-		return false
-	case unix.EWOULDBLOCK:
-		return true
-	default:
-		t.Fatal(err)
-	}
-	return false
-}
-
-// holdForeignLock locks path through a new open file description of this
-// process, as a program that does not use this package would, and returns the
-// function that releases it.
-func holdForeignLock(t *testing.T, path string) func() {
-	t.Helper()
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		t.Fatal(err)
-	}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			unix.Close(fd)
-		}
-	}
-	t.Cleanup(release)
-	return release
 }
 
 // writeFile creates path with content, failing the test on error.
@@ -575,46 +360,13 @@ func goroutinesSettle(n int) bool {
 	return false
 }
 
-// startFlock makes util-linux flock(1) hold path, as user uid through
-// setpriv(1) unless uid is 0, and returns once it holds it. flock(1) writes
-// nothing into the file; the lock table names it. Its command (cat, which
-// does not inherit the lock) ends when the test closes its stdin.
-func startFlock(t *testing.T, path string, uid int) *helper {
+// must fails the test on err.
+func must(t testing.TB, err error) {
 	t.Helper()
-	flock := lookTool(t, "flock")
-	args := []string{flock, "-o", path, "sh", "-c", "echo locked; exec cat"}
-	if uid != 0 {
-		id := strconv.Itoa(uid)
-		args = append([]string{lookTool(t, "setpriv"), "--reuid=" + id, "--regid=" + id, "--clear-groups"}, args...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	h := startHelperCmd(t, exec.Command(args[0], args[1:]...), "", path, "")
-	// Let cat end, and flock(1) reap it and exit (its stdout, which both
-	// share, then closes), before the helper's own cleanup reaps flock(1),
-	// or kills it if it is stuck.
-	t.Cleanup(func() {
-		h.stdin.Close()
-		timeout := time.After(10 * time.Second)
-		for {
-			select {
-			case _, ok := <-h.lines:
-				if ok {
-					continue
-				}
-			case <-timeout:
-			}
-			return
-		}
-	})
-	h.expect("locked")
-	return h
 }
 
-// lookTool returns the path of a program the test needs, or skips.
-func lookTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s is not installed; .ci/run installs it", name)
-	}
-	return p
-}
+// secret is content that a refused path must neither lose nor quote.
+const secret = "root:x:0:0:secret\n"

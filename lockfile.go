@@ -53,7 +53,7 @@ func pathError(op, path string, err error) error {
 // that inherited the descriptor closed it; the layer opens with close-on-exec
 // so that only an explicit hand-over can do that).
 type file struct {
-	fd int
+	fd int // on Windows, the handle
 	// readOnly marks a descriptor opened without write permission: enough
 	// to test the lock, not to write.
 	readOnly bool

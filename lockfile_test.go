@@ -13,9 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// secret is content that a refused path must neither lose nor quote.
-const secret = "root:x:0:0:secret\n"
-
 // unsafePaths builds one of each kind of final component that Claim and Read
 // refuse, and returns a check that what lies behind it is unchanged.
 func unsafePaths(t *testing.T) map[string]struct {
@@ -63,13 +60,6 @@ func unsafePaths(t *testing.T) map[string]struct {
 		"device":    {"/dev/null", nothing},
 		"socket":    {sock, nothing},
 		"hardlink":  {hard, targetSame},
-	}
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

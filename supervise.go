@@ -52,7 +52,7 @@ const signalAttempts = 5
 // syscall.Signal(0) checks that the holder exists without signalling it.
 func Signal(path string, sig os.Signal) (int, error) {
 	if _, ok := toSignal(sig); !ok {
-		return 0, pathError(opSignal, path, fmt.Errorf("unsupported signal %v", sig))
+		return 0, pathError(opSignal, path, fmt.Errorf("%w: signal %v", errors.ErrUnsupported, sig))
 	}
 	for attempt := 1; ; attempt++ {
 		f, err := openFile(opSignal, path, 0)

@@ -1,5 +1,3 @@
-//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
-
 package pidfile
 
 import (
@@ -14,27 +12,16 @@ import (
 	"time"
 )
 
-func TestSignalReachesHolder(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "d.pid")
-	h := startHelper(t, "hold", path, "notify")
-	h.expect("ready ")
-	pid, err := Signal(path, syscall.SIGTERM)
-	if err != nil || pid != h.pid() {
-		t.Fatalf("Signal = %d, %v; want %d", pid, err, h.pid())
-	}
-	h.expect("signal")
-}
-
 func TestSignalNotRunning(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
-	if _, err := Signal(path, syscall.SIGTERM); !errors.Is(err, ErrNotRunning) {
+	if _, err := Signal(path, os.Kill); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("no file: %v, want ErrNotRunning", err)
 	}
 	decoy := startHelper(t, "decoy", path, "")
 	decoy.expect("ready ")
 	// The content names a live process, but nobody holds the lock.
 	writeFile(t, path, strconv.Itoa(decoy.pid())+"\n")
-	if _, err := Signal(path, syscall.SIGTERM); !errors.Is(err, ErrNotRunning) {
+	if _, err := Signal(path, os.Kill); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("unheld file: %v, want ErrNotRunning", err)
 	}
 	if !decoy.answers() {
@@ -52,12 +39,38 @@ func TestSignalRejectsNonSyscallSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	if _, err := Signal(path, fakeSignal{}); err == nil {
-		t.Error("Signal accepted a signal that is not a syscall.Signal")
+	if _, err := Signal(path, fakeSignal{}); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("Signal of a signal that is not a syscall.Signal: %v, want errors.ErrUnsupported", err)
 	}
 }
 
 type fakeSignal struct{}
+
+// Signal(os.Kill) ends the holder, on every system, and nobody else.
+func TestSignalKillEndsHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	decoy := startHelper(t, "decoy", "", "")
+	decoy.expect("ready ")
+	h := startHolder(t, path)
+	if pid, err := Signal(path, syscall.Signal(0)); pid != h.pid() || err != nil {
+		t.Fatalf("Signal 0 = %d, %v; want %d", pid, err, h.pid())
+	}
+	if !h.answers() {
+		t.Fatal("signal 0 ended the holder")
+	}
+	if pid, err := Signal(path, os.Kill); pid != h.pid() || err != nil {
+		t.Fatalf("Signal(os.Kill) = %d, %v; want %d", pid, err, h.pid())
+	}
+	if err := h.cmd.Wait(); err == nil {
+		t.Error("the holder exited normally; want it killed")
+	}
+	if !decoy.answers() {
+		t.Error("Signal(os.Kill) ended another process")
+	}
+	if lockedElsewhere(t, path) {
+		t.Error("the killed holder's lock was not released")
+	}
+}
 
 func (fakeSignal) String() string { return "fake" }
 func (fakeSignal) Signal()        {}
@@ -177,41 +190,6 @@ func TestCancelLeavesNothingBehind(t *testing.T) {
 	}
 }
 
-func TestVerify(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		change   func(t *testing.T, path string)
-		replaced bool
-	}{
-		{"nothing", func(*testing.T, string) {}, false},
-		{"rewritten in place", func(t *testing.T, path string) { writeFile(t, path, "1\n") }, false},
-		{"rm", func(t *testing.T, path string) { must(t, os.Remove(path)) }, true},
-		{"moved away", func(t *testing.T, path string) { must(t, os.Rename(path, path+".old")) }, true},
-		{"moved away, new file made", func(t *testing.T, path string) {
-			must(t, os.Rename(path, path+".old"))
-			writeFile(t, path, "1\n")
-		}, true},
-		{"replaced by rename", func(t *testing.T, path string) {
-			writeFile(t, path+".new", "1\n")
-			must(t, os.Rename(path+".new", path))
-		}, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "d.pid")
-			g, err := Claim(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer g.Close()
-			tc.change(t, path)
-			err = g.Verify()
-			if tc.replaced != errors.Is(err, ErrReplaced) || (!tc.replaced && err != nil) {
-				t.Errorf("Verify = %v, want replaced = %v", err, tc.replaced)
-			}
-		})
-	}
-}
-
 func TestVerifyAfterClose(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	g, err := Claim(path)
@@ -221,33 +199,5 @@ func TestVerifyAfterClose(t *testing.T) {
 	g.Close()
 	if err := g.Verify(); !errors.Is(err, os.ErrClosed) {
 		t.Errorf("Verify after Close = %v, want os.ErrClosed", err)
-	}
-}
-
-// util-linux flock(1) holds a lock and writes no PID. The kernel still knows
-// who holds it (on Linux); elsewhere the lock alone must still keep Claim out.
-func TestFlockUtilityHolder(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "d.pid")
-	writeFile(t, path, "")
-	h := startFlock(t, path, 0)
-	cmd := h.cmd
-	r, err := Read(path)
-	if runtime.GOOS == "linux" {
-		if want := (LockedBy{PID: cmd.Process.Pid, Source: FromKernel}); r != want || err != nil {
-			t.Errorf("Read = %#v, %v; want %#v", r, err, want)
-		}
-	} else if !errors.Is(err, ErrLocked) {
-		t.Errorf("Read = %#v, %v; want ErrLocked", r, err)
-	}
-	_, err = Claim(path)
-	var le *LockedError
-	if !errors.As(err, &le) {
-		t.Fatalf("Claim = %v, want a LockedError", err)
-	}
-	if runtime.GOOS == "linux" && le.PID != cmd.Process.Pid {
-		t.Errorf("Claim's LockedError names %d, want flock's PID %d", le.PID, cmd.Process.Pid)
-	}
-	if got := readFile(t, path); got != "" {
-		t.Errorf("Claim wrote %q into flock's file", got)
 	}
 }

@@ -31,17 +31,6 @@ func TestClaimRefusesFileOthersCanWrite(t *testing.T) {
 	}
 }
 
-// A process that holds its pidfile through a Guard is named by its own PID.
-func TestOwnGuardNamesSelf(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "d.pid")
-	g, err := Claim(path)
-	must(t, err)
-	defer g.Close()
-	if r, err := Read(path); r != (LockedBy{PID: os.Getpid(), Source: FromContent}) || err != nil {
-		t.Errorf("Read = %#v, %v; want this process from the content", r, err)
-	}
-}
-
 // Claimer.Perm is the mode of a new file, less the umask; an existing file
 // keeps its own.
 func TestClaimerPerm(t *testing.T) {

@@ -223,3 +223,11 @@ func TestHandedOffLockIsNotNamed(t *testing.T) {
 		})
 	}
 }
+
+// startRole starts this test binary in a helper role (helpers_unix_test.go).
+func startRole(t *testing.T, role, path, arg string) *daemon {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), roleEnv+"="+role, pathEnv+"="+path, argEnv+"="+arg)
+	return startCmd(t, cmd)
+}

@@ -111,14 +111,6 @@ func start(t *testing.T, name string, args ...string) *daemon {
 	return startCmd(t, exec.Command(name, args...))
 }
 
-// startRole starts this test binary in a helper role (helpers_unix_test.go).
-func startRole(t *testing.T, role, path, arg string) *daemon {
-	t.Helper()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), roleEnv+"="+role, pathEnv+"="+path, argEnv+"="+arg)
-	return startCmd(t, cmd)
-}
-
 func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
 	t.Helper()
 	// A process group of its own, so that the process and whatever it
