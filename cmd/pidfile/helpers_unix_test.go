@@ -14,12 +14,6 @@ import (
 	"syscall"
 )
 
-const (
-	roleEnv = "PIDFILE_CMD_TEST_ROLE"
-	pathEnv = "PIDFILE_CMD_TEST_PATH"
-	argEnv  = "PIDFILE_CMD_TEST_ARG"
-)
-
 // runRole plays role and returns the exit status. Lines for the test go to
 // stderr; stdin closing ends the role.
 func runRole(role, path, arg string) int {

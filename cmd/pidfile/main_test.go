@@ -1,5 +1,3 @@
-//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
-
 package main
 
 // End-to-end tests: the command is built once and run as a user would run
@@ -8,14 +6,11 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,36 +18,37 @@ import (
 	"time"
 )
 
-// bin is the command built by TestMain.
+// bin is the command under test (setUpCommand).
 var bin string
 
 func TestMain(m *testing.M) {
 	if role := os.Getenv(roleEnv); role != "" {
 		os.Exit(runRole(role, os.Getenv(pathEnv), os.Getenv(argEnv)))
 	}
+	if os.Getenv(asCommandEnv) != "" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	// Orphans (flock(1)'s command, detached daemons) become this
 	// process's children, to be reaped by the tests that made them.
 	adoptOrphans()
-	dir, err := os.MkdirTemp("", "pidfile-cmd")
+	cleanup, err := setUpCommand()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	// Other users run it too (as root, tests act as nobody).
-	if err := os.Chmod(dir, 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin = filepath.Join(dir, "pidfile")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the command: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
+
+// The environment that makes the test binary play a helper role
+// (helpers_*_test.go), or be the command itself (where it cannot be built).
+const (
+	roleEnv      = "PIDFILE_CMD_TEST_ROLE"
+	pathEnv      = "PIDFILE_CMD_TEST_PATH"
+	argEnv       = "PIDFILE_CMD_TEST_ARG"
+	asCommandEnv = "PIDFILE_CMD_TEST_AS_COMMAND"
+)
 
 // result is what one run of the command did.
 type result struct {
@@ -113,9 +109,7 @@ func start(t *testing.T, name string, args ...string) *daemon {
 
 func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
 	t.Helper()
-	// A process group of its own, so that the process and whatever it
-	// starts are killed and reaped together.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	isolate(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -141,32 +135,12 @@ func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
 		stdin.Close()
 		select {
 		case <-d.done:
-		default: // not reaped yet, so the group is still its
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		default: // not reaped yet
+			killGroup(cmd)
 			<-d.done
 		}
 		reapGroup(cmd.Process.Pid)
 	})
-	return d
-}
-
-// reapGroup reaps the processes of group pgid that were orphaned to this
-// process (flock(1)'s command, once flock is gone), once they have exited.
-func reapGroup(pgid int) {
-	var ws syscall.WaitStatus
-	for {
-		if _, err := syscall.Wait4(-pgid, &ws, 0, nil); err != nil && err != syscall.EINTR {
-			return
-		}
-	}
-}
-
-// startRun starts `pidfile run ARGS... PATH -- cat` and waits until the
-// pidfile names it.
-func startRun(t *testing.T, path string, flags ...string) *daemon {
-	t.Helper()
-	d := start(t, bin, append(append([]string{"run"}, flags...), path, "--", "cat")...)
-	d.waitHolding(t, path)
 	return d
 }
 
@@ -212,177 +186,6 @@ func (d *daemon) signalled(t *testing.T) syscall.Signal {
 		return 0
 	}
 	return ws.Signal()
-}
-
-func TestRunTwice(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "d.pid")
-	first := startRun(t, path)
-	content, err := os.ReadFile(path)
-	if err != nil || string(content) != strconv.Itoa(first.pid())+"\n" {
-		t.Errorf("pidfile holds %q, %v; want the PID of the command run in place, %d", content, err, first.pid())
-	}
-	r := pidfileCmd(t, "run", path, "--", "true")
-	if r.code != 1 || !strings.Contains(r.stderr, strconv.Itoa(first.pid())) {
-		t.Errorf("second run: exit %d, stderr %q; want 1 naming %d", r.code, r.stderr, first.pid())
-	}
-	if strings.Count(r.stderr, "\n") != 1 {
-		t.Errorf("second run said more than one line: %q", r.stderr)
-	}
-}
-
-func TestStatusExitCodes(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "d.pid")
-	if r := pidfileCmd(t, "status", path); r.code != 3 {
-		t.Errorf("no file: exit %d, want 3", r.code)
-	}
-	d := startRun(t, path)
-	if r := pidfileCmd(t, "status", path); r.code != 0 || r.stdout != strconv.Itoa(d.pid())+"\n" {
-		t.Errorf("running: exit %d, stdout %q; want 0 and %d", r.code, r.stdout, d.pid())
-	}
-	d.stop(t)
-	if r := pidfileCmd(t, "status", path); r.code != 1 {
-		t.Errorf("stopped: exit %d, want 1", r.code)
-	}
-	link := filepath.Join(dir, "link.pid")
-	if err := os.Symlink(path, link); err != nil {
-		t.Fatal(err)
-	}
-	if r := pidfileCmd(t, "status", link); r.code != 4 || !strings.Contains(r.stderr, "symbolic link") {
-		t.Errorf("symlink: exit %d, stderr %q; want 4 and the reason", r.code, r.stderr)
-	}
-	if r := pidfileCmd(t, "status"); r.code != 4 {
-		t.Errorf("no PATH: exit %d, want 4", r.code)
-	}
-}
-
-func TestPID(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "d.pid")
-	if r := pidfileCmd(t, "pid", path); r.code != 1 || r.stdout != "" {
-		t.Errorf("no file: exit %d, stdout %q; want 1 and nothing", r.code, r.stdout)
-	}
-	if err := os.WriteFile(path, []byte("garbage\x00\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if r := pidfileCmd(t, "pid", path); r.code != 1 || r.stdout != "" {
-		t.Errorf("garbage, not held: exit %d, stdout %q; want 1 and nothing", r.code, r.stdout)
-	}
-	d := startRun(t, path)
-	if r := pidfileCmd(t, "pid", path); r.code != 0 || r.stdout != strconv.Itoa(d.pid())+"\n" {
-		t.Errorf("running: exit %d, stdout %q; want 0 and %d", r.code, r.stdout, d.pid())
-	}
-}
-
-func TestJSON(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "d.pid")
-	check := func(sub string, want state, code int) {
-		t.Helper()
-		r := pidfileCmd(t, sub, "-json", path)
-		var got state
-		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got != want || r.code != code {
-			t.Errorf("%s -json: %q (exit %d), want %+v (exit %d)", sub, r.stdout, r.code, want, code)
-		}
-	}
-	check("status", state{Path: path, State: "no-file"}, 3)
-	d := startRun(t, path)
-	// The PID comes from the kernel's lock table where there is one.
-	source := "content"
-	if runtime.GOOS == "linux" {
-		source = "kernel"
-	}
-	check("status", state{Path: path, State: "running", PID: d.pid(), Source: source}, 0)
-	check("pid", state{Path: path, State: "running", PID: d.pid(), Source: source}, 0)
-	d.stop(t)
-	check("pid", state{Path: path, State: "not-running"}, 1)
-}
-
-func TestKillThenWait(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "d.pid")
-	d := startRun(t, path)
-	if r := pidfileCmd(t, "kill", path); r.code != 0 {
-		t.Fatalf("kill: exit %d, stderr %q", r.code, r.stderr)
-	}
-	if r := pidfileCmd(t, "wait", "-timeout", "60s", path); r.code != 0 {
-		t.Errorf("wait: exit %d, stderr %q", r.code, r.stderr)
-	}
-	if sig := d.signalled(t); sig != syscall.SIGTERM {
-		t.Errorf("the daemon ended by signal %v, want TERM", sig)
-	}
-	if r := pidfileCmd(t, "kill", path); r.code != 1 || !strings.Contains(r.stderr, "not running") {
-		t.Errorf("kill with nobody running: exit %d, stderr %q; want 1", r.code, r.stderr)
-	}
-}
-
-func TestKillSignalNames(t *testing.T) {
-	for _, name := range []string{"HUP", "SIGHUP", "sighup", "1"} {
-		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "d.pid")
-			d := startRun(t, path)
-			if r := pidfileCmd(t, "kill", "-s", name, path); r.code != 0 {
-				t.Fatalf("kill -s %s: exit %d, stderr %q", name, r.code, r.stderr)
-			}
-			if sig := d.signalled(t); sig != syscall.SIGHUP {
-				t.Errorf("kill -s %s ended the daemon by %v, want HUP", name, sig)
-			}
-		})
-	}
-	path := filepath.Join(t.TempDir(), "d.pid")
-	d := startRun(t, path)
-	if r := pidfileCmd(t, "kill", "-s", "NOSUCH", path); r.code != 2 {
-		t.Errorf("unknown signal: exit %d, want 2", r.code)
-	}
-	if r := pidfileCmd(t, "kill", "-s", "0", path); r.code != 0 {
-		t.Errorf("kill -s 0 (a check): exit %d, stderr %q", r.code, r.stderr)
-	}
-	select {
-	case <-d.done:
-		t.Error("a bad or zero signal ended the daemon")
-	default:
-	}
-}
-
-func TestWaitTimesOut(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "d.pid")
-	startRun(t, path)
-	if r := pidfileCmd(t, "wait", "-timeout", "100ms", path); r.code != 1 {
-		t.Errorf("wait while held: exit %d, want 1", r.code)
-	}
-}
-
-func TestRunWaitsForHolder(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "d.pid")
-	old := startRun(t, path)
-	if r := pidfileCmd(t, "run", "-wait", "100ms", path, "--", "true"); r.code != 1 {
-		t.Errorf("run -wait 100ms while held: exit %d, want 1", r.code)
-	}
-	next := start(t, bin, "run", "-wait", "60s", path, "--", "cat")
-	if l := next.stderrLine(t); !strings.Contains(l, "waiting") || !strings.Contains(l, strconv.Itoa(old.pid())) {
-		t.Errorf("run -wait said %q, want that it waits for %d", l, old.pid())
-	}
-	old.stop(t)
-	next.waitHolding(t, path)
-}
-
-func TestRunMissingCommand(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "d.pid")
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r := pidfileCmd(t, "run", path, "--", "no-such-command-anywhere")
-	if r.code != 127 || !strings.Contains(r.stderr, "not found") {
-		t.Errorf("missing command: exit %d, stderr %q; want 127", r.code, r.stderr)
-	}
-	notExec := filepath.Join(dir, "script")
-	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if r := pidfileCmd(t, "run", path, "--", notExec); r.code != 126 {
-		t.Errorf("not executable: exit %d, stderr %q; want 126", r.code, r.stderr)
-	}
-	if r := pidfileCmd(t, "status", path); r.code != 1 {
-		t.Errorf("after the failed runs: status exit %d, want 1 (not held)", r.code)
-	}
 }
 
 func TestUsage(t *testing.T) {

@@ -102,6 +102,9 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 		// The status pipe must end with the exec, or with this process.
 		closeOnExec(r.status)
 	}
+	if !execSupported {
+		return r.fail(exitUnknown, "pidfile run: not supported on %s, which cannot execute a command in place of this process: the pidfile could not name it", goos)
+	}
 	if *detach && !detachSupported {
 		return r.fail(exitUnknown, "pidfile run: -detach is not supported on %s", goos)
 	}

@@ -10,6 +10,9 @@ import (
 )
 
 const (
+	// execSupported: without exec, the command could not keep the PID
+	// that the pidfile names, so run refuses to start.
+	execSupported   = false
 	detachSupported = false
 	userSupported   = false
 	goos            = runtime.GOOS

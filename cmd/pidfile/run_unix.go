@@ -11,6 +11,7 @@ import (
 )
 
 const (
+	execSupported   = true
 	detachSupported = true
 	userSupported   = true
 	goos            = runtime.GOOS

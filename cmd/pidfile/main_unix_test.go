@@ -1,0 +1,235 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// setUpCommand builds the command, in a directory that other users can
+// reach (as root, tests act as nobody), and returns what removes it.
+func setUpCommand() (func(), error) {
+	dir, err := os.MkdirTemp("", "pidfile-cmd")
+	if err != nil {
+		return nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	if err := os.Chmod(dir, 0o755); err != nil {
+		cleanup()
+		return nil, err
+	}
+	bin = filepath.Join(dir, "pidfile")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		cleanup()
+		return nil, fmt.Errorf("building the command: %v\n%s", err, out)
+	}
+	return cleanup, nil
+}
+
+// isolate starts the process in a process group of its own, so that it and
+// whatever it starts are killed and reaped together.
+func isolate(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} }
+
+// killGroup kills the process and what it started; it is not reaped yet, so
+// its process group is still its own.
+func killGroup(cmd *exec.Cmd) { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+
+// reapGroup reaps the processes of group pgid that were orphaned to this
+// process (flock(1)'s command, once flock is gone), once they have exited.
+func reapGroup(pgid int) {
+	var ws syscall.WaitStatus
+	for {
+		if _, err := syscall.Wait4(-pgid, &ws, 0, nil); err != nil && err != syscall.EINTR {
+			return
+		}
+	}
+}
+
+// startRun starts `pidfile run ARGS... PATH -- cat` and waits until the
+// pidfile names it.
+func startRun(t *testing.T, path string, flags ...string) *daemon {
+	t.Helper()
+	d := start(t, bin, append(append([]string{"run"}, flags...), path, "--", "cat")...)
+	d.waitHolding(t, path)
+	return d
+}
+
+func TestRunTwice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	first := startRun(t, path)
+	content, err := os.ReadFile(path)
+	if err != nil || string(content) != strconv.Itoa(first.pid())+"\n" {
+		t.Errorf("pidfile holds %q, %v; want the PID of the command run in place, %d", content, err, first.pid())
+	}
+	r := pidfileCmd(t, "run", path, "--", "true")
+	if r.code != 1 || !strings.Contains(r.stderr, strconv.Itoa(first.pid())) {
+		t.Errorf("second run: exit %d, stderr %q; want 1 naming %d", r.code, r.stderr, first.pid())
+	}
+	if strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("second run said more than one line: %q", r.stderr)
+	}
+}
+
+func TestStatusExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "d.pid")
+	if r := pidfileCmd(t, "status", path); r.code != 3 {
+		t.Errorf("no file: exit %d, want 3", r.code)
+	}
+	d := startRun(t, path)
+	if r := pidfileCmd(t, "status", path); r.code != 0 || r.stdout != strconv.Itoa(d.pid())+"\n" {
+		t.Errorf("running: exit %d, stdout %q; want 0 and %d", r.code, r.stdout, d.pid())
+	}
+	d.stop(t)
+	if r := pidfileCmd(t, "status", path); r.code != 1 {
+		t.Errorf("stopped: exit %d, want 1", r.code)
+	}
+	link := filepath.Join(dir, "link.pid")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	if r := pidfileCmd(t, "status", link); r.code != 4 || !strings.Contains(r.stderr, "symbolic link") {
+		t.Errorf("symlink: exit %d, stderr %q; want 4 and the reason", r.code, r.stderr)
+	}
+	if r := pidfileCmd(t, "status"); r.code != 4 {
+		t.Errorf("no PATH: exit %d, want 4", r.code)
+	}
+}
+
+func TestPID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	if r := pidfileCmd(t, "pid", path); r.code != 1 || r.stdout != "" {
+		t.Errorf("no file: exit %d, stdout %q; want 1 and nothing", r.code, r.stdout)
+	}
+	if err := os.WriteFile(path, []byte("garbage\x00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := pidfileCmd(t, "pid", path); r.code != 1 || r.stdout != "" {
+		t.Errorf("garbage, not held: exit %d, stdout %q; want 1 and nothing", r.code, r.stdout)
+	}
+	d := startRun(t, path)
+	if r := pidfileCmd(t, "pid", path); r.code != 0 || r.stdout != strconv.Itoa(d.pid())+"\n" {
+		t.Errorf("running: exit %d, stdout %q; want 0 and %d", r.code, r.stdout, d.pid())
+	}
+}
+
+func TestJSON(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	check := func(sub string, want state, code int) {
+		t.Helper()
+		r := pidfileCmd(t, sub, "-json", path)
+		var got state
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got != want || r.code != code {
+			t.Errorf("%s -json: %q (exit %d), want %+v (exit %d)", sub, r.stdout, r.code, want, code)
+		}
+	}
+	check("status", state{Path: path, State: "no-file"}, 3)
+	d := startRun(t, path)
+	// The PID comes from the kernel's lock table where there is one.
+	source := "content"
+	if runtime.GOOS == "linux" {
+		source = "kernel"
+	}
+	check("status", state{Path: path, State: "running", PID: d.pid(), Source: source}, 0)
+	check("pid", state{Path: path, State: "running", PID: d.pid(), Source: source}, 0)
+	d.stop(t)
+	check("pid", state{Path: path, State: "not-running"}, 1)
+}
+
+func TestKillThenWait(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	d := startRun(t, path)
+	if r := pidfileCmd(t, "kill", path); r.code != 0 {
+		t.Fatalf("kill: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := pidfileCmd(t, "wait", "-timeout", "60s", path); r.code != 0 {
+		t.Errorf("wait: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if sig := d.signalled(t); sig != syscall.SIGTERM {
+		t.Errorf("the daemon ended by signal %v, want TERM", sig)
+	}
+	if r := pidfileCmd(t, "kill", path); r.code != 1 || !strings.Contains(r.stderr, "not running") {
+		t.Errorf("kill with nobody running: exit %d, stderr %q; want 1", r.code, r.stderr)
+	}
+}
+
+func TestKillSignalNames(t *testing.T) {
+	for _, name := range []string{"HUP", "SIGHUP", "sighup", "1"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			d := startRun(t, path)
+			if r := pidfileCmd(t, "kill", "-s", name, path); r.code != 0 {
+				t.Fatalf("kill -s %s: exit %d, stderr %q", name, r.code, r.stderr)
+			}
+			if sig := d.signalled(t); sig != syscall.SIGHUP {
+				t.Errorf("kill -s %s ended the daemon by %v, want HUP", name, sig)
+			}
+		})
+	}
+	path := filepath.Join(t.TempDir(), "d.pid")
+	d := startRun(t, path)
+	if r := pidfileCmd(t, "kill", "-s", "NOSUCH", path); r.code != 2 {
+		t.Errorf("unknown signal: exit %d, want 2", r.code)
+	}
+	if r := pidfileCmd(t, "kill", "-s", "0", path); r.code != 0 {
+		t.Errorf("kill -s 0 (a check): exit %d, stderr %q", r.code, r.stderr)
+	}
+	select {
+	case <-d.done:
+		t.Error("a bad or zero signal ended the daemon")
+	default:
+	}
+}
+
+func TestWaitTimesOut(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	startRun(t, path)
+	if r := pidfileCmd(t, "wait", "-timeout", "100ms", path); r.code != 1 {
+		t.Errorf("wait while held: exit %d, want 1", r.code)
+	}
+}
+
+func TestRunWaitsForHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	old := startRun(t, path)
+	if r := pidfileCmd(t, "run", "-wait", "100ms", path, "--", "true"); r.code != 1 {
+		t.Errorf("run -wait 100ms while held: exit %d, want 1", r.code)
+	}
+	next := start(t, bin, "run", "-wait", "60s", path, "--", "cat")
+	if l := next.stderrLine(t); !strings.Contains(l, "waiting") || !strings.Contains(l, strconv.Itoa(old.pid())) {
+		t.Errorf("run -wait said %q, want that it waits for %d", l, old.pid())
+	}
+	old.stop(t)
+	next.waitHolding(t, path)
+}
+
+func TestRunMissingCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "d.pid")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := pidfileCmd(t, "run", path, "--", "no-such-command-anywhere")
+	if r.code != 127 || !strings.Contains(r.stderr, "not found") {
+		t.Errorf("missing command: exit %d, stderr %q; want 127", r.code, r.stderr)
+	}
+	notExec := filepath.Join(dir, "script")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := pidfileCmd(t, "run", path, "--", notExec); r.code != 126 {
+		t.Errorf("not executable: exit %d, stderr %q; want 126", r.code, r.stderr)
+	}
+	if r := pidfileCmd(t, "status", path); r.code != 1 {
+		t.Errorf("after the failed runs: status exit %d, want 1 (not held)", r.code)
+	}
+}
