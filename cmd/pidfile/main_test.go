@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -100,13 +99,6 @@ func (d *daemon) stderrLine(t *testing.T) string {
 	return ""
 }
 
-// start starts name with args; the process is killed and reaped when the
-// test ends.
-func start(t *testing.T, name string, args ...string) *daemon {
-	t.Helper()
-	return startCmd(t, exec.Command(name, args...))
-}
-
 func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
 	t.Helper()
 	isolate(cmd)
@@ -145,26 +137,6 @@ func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
 }
 
 func (d *daemon) pid() int { return d.cmd.Process.Pid }
-
-// waitHolding waits until `pidfile pid PATH` names this process. The
-// deadline turns a daemon that never gets there into a failure, not a hang.
-func (d *daemon) waitHolding(t *testing.T, path string) {
-	t.Helper()
-	want := strconv.Itoa(d.pid()) + "\n"
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		if r := pidfileCmd(t, "pid", path); r.stdout == want {
-			return
-		}
-		select {
-		case <-d.done:
-			t.Fatalf("%v exited before it held %s", d.cmd.Args, path)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%v never held %s", d.cmd.Args, path)
-		}
-	}
-}
 
 // stop closes the daemon's stdin and waits for it to exit.
 func (d *daemon) stop(t *testing.T) {

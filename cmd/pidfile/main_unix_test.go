@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // setUpCommand builds the command, in a directory that other users can
@@ -50,6 +51,33 @@ func reapGroup(pgid int) {
 	for {
 		if _, err := syscall.Wait4(-pgid, &ws, 0, nil); err != nil && err != syscall.EINTR {
 			return
+		}
+	}
+}
+
+// start starts name with args; the process is killed and reaped when the
+// test ends.
+func start(t *testing.T, name string, args ...string) *daemon {
+	t.Helper()
+	return startCmd(t, exec.Command(name, args...))
+}
+
+// waitHolding waits until `pidfile pid PATH` names this process. The
+// deadline turns a daemon that never gets there into a failure, not a hang.
+func (d *daemon) waitHolding(t *testing.T, path string) {
+	t.Helper()
+	want := strconv.Itoa(d.pid()) + "\n"
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if r := pidfileCmd(t, "pid", path); r.stdout == want {
+			return
+		}
+		select {
+		case <-d.done:
+			t.Fatalf("%v exited before it held %s", d.cmd.Args, path)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v never held %s", d.cmd.Args, path)
 		}
 	}
 }
