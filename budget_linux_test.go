@@ -155,6 +155,9 @@ func TestSystemCallBudgets(t *testing.T) {
 		calls[op] = append(calls[op], m[2])
 	}
 	for _, b := range budgets {
+		if b.op == "ReadKernel" && !lockTable {
+			continue // no kernel to answer: Read waits out the write window
+		}
 		got, ok := calls[b.op]
 		if !ok {
 			t.Errorf("%s: no trace between the markers", b.op)
@@ -175,6 +178,9 @@ func TestAllocationBudgets(t *testing.T) {
 	ops, done := budgetOps(t.TempDir())
 	defer done()
 	for _, b := range budgets {
+		if b.op == "ReadKernel" && !lockTable {
+			continue
+		}
 		op := ops[b.op]
 		op.setup()
 		op.run() // warm up

@@ -4,11 +4,7 @@ package pidfile
 
 import (
 	"syscall"
-	"testing"
 )
-
-// withoutKernelTable does nothing: only Linux has a lock table to hide.
-func withoutKernelTable(*testing.T) {}
 
 var unixSysProcAttrNobody = syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 
@@ -17,3 +13,6 @@ func runBudgetHelper(string) int { return 2 }
 
 // adoptOrphans does nothing here: orphans go to init, which reaps them.
 func adoptOrphans() {}
+
+// lockTable: these systems have no lock table to ask.
+const lockTable = false

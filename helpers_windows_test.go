@@ -33,9 +33,6 @@ func isolate(*exec.Cmd)     {}
 func reapGroup(int)         {}
 func killGroup(c *exec.Cmd) { c.Process.Kill() }
 
-// withoutKernelTable does nothing: Windows has no lock table.
-func withoutKernelTable(*testing.T) {}
-
 // openForeign opens path through a new handle, as another program would.
 func openForeign(t *testing.T, path string) windows.Handle {
 	t.Helper()

@@ -1,3 +1,5 @@
+//go:build linux && !pidfile_portable
+
 package pidfile
 
 // The kernel's lock table. /proc/locks lists every file lock on the host, one

@@ -1,3 +1,5 @@
+//go:build linux && !pidfile_portable
+
 package pidfile
 
 import (

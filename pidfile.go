@@ -300,6 +300,15 @@ func newGuard(f file, path string) *Guard {
 	return &Guard{f: f, path: path}
 }
 
+// forgetGuard undoes newGuard for a Guard on the file id.
+func forgetGuard(id fileID) {
+	held.Lock()
+	defer held.Unlock()
+	if held.files[id]--; held.files[id] <= 0 {
+		delete(held.files, id)
+	}
+}
+
 // holdsGuard reports whether this process holds a Guard on the file id.
 func holdsGuard(id fileID) bool {
 	held.Lock()
@@ -331,11 +340,7 @@ func (g *Guard) Close() error {
 		return nil
 	}
 	g.closed = true
-	held.Lock()
-	if held.files[g.f.id]--; held.files[g.f.id] <= 0 {
-		delete(held.files, g.f.id)
-	}
-	held.Unlock()
+	forgetGuard(g.f.id)
 	if err := g.f.close(); err != nil {
 		return pathError(opClose, g.path, err)
 	}

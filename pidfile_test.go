@@ -195,7 +195,8 @@ func TestCloseIsIdempotentAndConcurrent(t *testing.T) {
 func TestGuardSurvivesGarbageCollection(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	// Only a copy of the Guard's file (a descriptor number) stays, to
-	// release the lock at the end; the Guard itself becomes unreachable.
+	// release the lock at the end as Close would; the Guard itself becomes
+	// unreachable.
 	f := func() file {
 		g, err := Claim(path)
 		if err != nil {
@@ -203,7 +204,10 @@ func TestGuardSurvivesGarbageCollection(t *testing.T) {
 		}
 		return g.f
 	}()
-	defer f.close()
+	defer func() {
+		forgetGuard(f.id)
+		f.close()
+	}()
 	for range 2 {
 		// A canary's finalizer runs after those queued by the same
 		// collection, so when it has run, theirs have too.

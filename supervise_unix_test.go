@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"syscall"
 	"testing"
 )
@@ -65,7 +64,7 @@ func TestFlockUtilityHolder(t *testing.T) {
 	h := startFlock(t, path, 0)
 	cmd := h.cmd
 	r, err := Read(path)
-	if runtime.GOOS == "linux" {
+	if lockTable {
 		if want := (LockedBy{PID: cmd.Process.Pid, Source: FromKernel}); r != want || err != nil {
 			t.Errorf("Read = %#v, %v; want %#v", r, err, want)
 		}
@@ -77,7 +76,7 @@ func TestFlockUtilityHolder(t *testing.T) {
 	if !errors.As(err, &le) {
 		t.Fatalf("Claim = %v, want a LockedError", err)
 	}
-	if runtime.GOOS == "linux" && le.PID != cmd.Process.Pid {
+	if lockTable && le.PID != cmd.Process.Pid {
 		t.Errorf("Claim's LockedError names %d, want flock's PID %d", le.PID, cmd.Process.Pid)
 	}
 	if got := readFile(t, path); got != "" {

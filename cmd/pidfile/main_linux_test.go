@@ -54,6 +54,7 @@ func TestFlockUtilityRespectsRun(t *testing.T) {
 }
 
 func TestStatusSeesFlockHolder(t *testing.T) {
+	requireLockTable(t)
 	flock := lookTool(t, "flock")
 	path := filepath.Join(t.TempDir(), "d.pid")
 	f := start(t, flock, path, "cat") // writes no PID
@@ -163,6 +164,22 @@ func TestDecoyIsNeverPrinted(t *testing.T) {
 			path := filepath.Join(dir, "d.pid")
 			decoy := decoyFile(t, path, tc.uid, tc.perm)
 			holder := startFlock(t, path, tc.uid)
+			if !lockTable {
+				// Nobody can name the holder; nobody is named or hit.
+				for _, args := range [][]string{{"pid", path}, {"status", path}, {"kill", path}, {"stop", path}} {
+					if r := pidfileCmd(t, args...); r.code != 4 || r.stdout != "" || !strings.Contains(r.stderr, "not believed") {
+						t.Errorf("%v: exit %d, stdout %q, stderr %q; want 4 and nothing printed", args, r.code, r.stdout, r.stderr)
+					}
+				}
+				select {
+				case <-decoy.done:
+					t.Error("the decoy was signalled")
+				case <-holder.done:
+					t.Error("the holder was signalled, with nothing to name it")
+				default:
+				}
+				return
+			}
 			want := strconv.Itoa(holder.pid()) + "\n"
 			for _, sub := range []string{"pid", "status"} {
 				if r := pidfileCmd(t, sub, path); r.code != 0 || r.stdout != want {
@@ -195,6 +212,7 @@ func TestDecoyIsNeverPrinted(t *testing.T) {
 // closed its own: the lock table still names it, yet it holds nothing. The
 // command must neither print nor signal it.
 func TestHandedOffLockIsNotNamed(t *testing.T) {
+	requireLockTable(t)
 	for _, write := range []bool{false, true} {
 		t.Run(fmt.Sprint("writes its PID=", write), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "d.pid")

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,7 +28,7 @@ func setUpCommand() (func(), error) {
 		return nil, err
 	}
 	bin = filepath.Join(dir, "pidfile")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags="+buildTags, "-o", bin, ".").CombinedOutput(); err != nil {
 		cleanup()
 		return nil, fmt.Errorf("building the command: %v\n%s", err, out)
 	}
@@ -164,7 +163,7 @@ func TestJSON(t *testing.T) {
 	d := startRun(t, path)
 	// The PID comes from the kernel's lock table where there is one.
 	source := "content"
-	if runtime.GOOS == "linux" {
+	if lockTable {
 		source = "kernel"
 	}
 	check("status", state{Path: path, State: "running", PID: d.pid(), Source: source}, 0)

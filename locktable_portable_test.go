@@ -1,0 +1,19 @@
+//go:build linux && pidfile_portable
+
+package pidfile
+
+import "testing"
+
+// lockTable: this build has no lock table to ask, and signals with kill(2)
+// and polls where Linux uses pidfds: the code of macOS and the BSDs, built
+// on Linux with the tag pidfile_portable so that its tests run here.
+const lockTable = false
+
+// requireLinuxKernel skips a test that needs the lock table or pidfds.
+func requireLinuxKernel(t *testing.T) {
+	t.Helper()
+	t.Skip("needs the kernel's lock table and pidfds; this build (pidfile_portable) runs the code of macOS and the BSDs")
+}
+
+// withoutKernelTable does nothing: there is no table to hide.
+func withoutKernelTable(*testing.T) {}
