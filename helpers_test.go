@@ -1,3 +1,5 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || windows
+
 package pidfile
 
 // The test binary re-executes itself to play other processes. A helper's role

@@ -1,3 +1,5 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || windows
+
 package main
 
 // End-to-end tests: the command is built once and run as a user would run
