@@ -1,5 +1,5 @@
 // Package pidfile makes "only one instance of this daemon runs" and "which
-// process is the live instance?" exact on Unix.
+// process is the live instance?" exact on Unix and Windows.
 //
 // A daemon calls Claim at startup and keeps the returned Guard for its whole
 // life. A supervisor calls Read (or Signal, or Wait) to learn whether an
@@ -66,9 +66,22 @@
 // the server's lock manager. PIDs are reused after a process exits, so a PID
 // read now may name another process later; Signal closes that race on Linux.
 //
-// Supported systems are Linux, macOS, FreeBSD, NetBSD, OpenBSD and DragonFly
-// BSD. Elsewhere every function returns an error matching
+// Supported systems are Linux, macOS, FreeBSD, NetBSD, OpenBSD, DragonFly BSD
+// and Windows. Elsewhere every function returns an error matching
 // errors.ErrUnsupported.
+//
+// # Windows
+//
+// The lock is LockFileEx on one byte far past the content, so that the PID
+// stays readable while the lock is held. The file is opened without
+// FILE_SHARE_DELETE: while anyone has it open, nobody can remove or rename
+// it, so the race above cannot start. A crashed holder's lock goes with its
+// process, and a PID is pinned by a process handle before Signal acts on it.
+// Windows has no signals: Signal terminates the holder for os.Kill, checks it
+// for syscall.Signal(0), and refuses anything else; there is no exec, so
+// KeepOnExec is unsupported. The owner and access control list of a pidfile
+// are not examined: its content is believed whoever could have written it,
+// so keep pidfiles in a folder that only the daemon's account may write.
 package pidfile
 
 import (
@@ -182,7 +195,8 @@ func ClaimContext(ctx context.Context, path string) (*Guard, error) {
 // ClaimContext use.
 type Claimer struct {
 	// Perm is the permission bits that Claim gives a file it creates, less
-	// the umask; an existing file keeps its own. Zero means 0644. It may
+	// the umask; an existing file keeps its own (on Windows a new file gets
+	// the access control list of its folder instead). Zero means 0644. It may
 	// grant read access (0644, 0640, 0600) but nothing more: nobody but the
 	// owner may write a pidfile, and nobody may execute it.
 	//
@@ -238,7 +252,8 @@ func (c Claimer) Claim(path string) (*Guard, error) {
 // ClaimContext is Claim that waits while another process holds the lock: for
 // a restarted daemon whose old instance is still shutting down. It tries
 // again as soon as the holder exits (on Linux, where it sleeps on a pidfd of
-// the holder) or after a backoff of up to a quarter second.
+// the holder, and on Windows, on a handle of it) or after a backoff of up to
+// a quarter second.
 //
 // When ctx is done first, it returns a *LockedError whose Err is ctx's error,
 // so the error matches both ErrLocked and ctx.Err(). It never blocks in
@@ -399,7 +414,9 @@ func (g *Guard) useOpen(op string, fn func(file) error) error {
 	return nil
 }
 
-// KeepOnExec lets the lock survive an exec of this process: it clears
+// KeepOnExec lets the lock survive an exec of this process (Unix; on
+// Windows, which has no exec, it returns an error matching
+// errors.ErrUnsupported): it clears
 // close-on-exec on the Guard's descriptor, so that after syscall.Exec the new
 // program holds the lock, and the pidfile, which names this process's PID,
 // names it. This is how a wrapper claims a pidfile for a program that knows

@@ -42,14 +42,21 @@ const signalAttempts = 5
 // pidfd, which still never reaches a reused PID but can reach a previous
 // holder that is alive in the microseconds after a new one takes the lock.
 //
-// Elsewhere Signal reads the holder's PID as Read does and calls kill(2): the
-// holder can exit between the two and its PID be reused, a window this
-// package cannot close without the kernel's help.
+// On Windows it is race-free too: it finds the holder as Read does, opens a
+// handle to that process (which pins its PID), checks that the lock is still
+// held and the content still names it, and only then acts. Windows has no
+// signals: os.Kill terminates the holder (TerminateProcess), and any other
+// signal but 0 is an error matching errors.ErrUnsupported.
+//
+// On macOS and the BSDs Signal reads the holder's PID as Read does and calls
+// kill(2): the holder can exit between the two and its PID be reused, a
+// window this package cannot close without the kernel's help.
 //
 // If nobody holds the lock, or there is no file, Signal sends nothing and
 // returns an error matching ErrNotRunning. To find that out it may take the
-// lock for an instant, as Read does. sig must be a syscall.Signal;
-// syscall.Signal(0) checks that the holder exists without signalling it.
+// lock for an instant, as Read does. sig must be a syscall.Signal (else the
+// error matches errors.ErrUnsupported); syscall.Signal(0) checks that the
+// holder exists without signalling it.
 func Signal(path string, sig os.Signal) (int, error) {
 	if _, ok := toSignal(sig); !ok {
 		return 0, pathError(opSignal, path, fmt.Errorf("%w: signal %v", errors.ErrUnsupported, sig))
@@ -98,8 +105,9 @@ var testHookSignal func(step string)
 // Wait returns nil once no process holds the pidfile at path, or there is no
 // file; or ctx's error (wrapped, with the path) when ctx is done first.
 //
-// On Linux it sleeps on a pidfd of the holder, so it wakes the moment the
-// holder exits; elsewhere, and for a holder that releases the lock without
+// On Linux it sleeps on a pidfd of the holder, and on Windows on a handle of
+// it, so it wakes the moment the holder exits; elsewhere, and for a holder
+// that releases the lock without
 // exiting, it checks again with a backoff of up to a quarter second. Like
 // Read, each check may take the lock for an instant. Wait leaves no lock held
 // and no goroutine running when it returns.
