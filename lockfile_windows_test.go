@@ -123,3 +123,37 @@ func TestKeepOnExecUnsupported(t *testing.T) {
 		t.Errorf("KeepOnExec = %v, want errors.ErrUnsupported", err)
 	}
 }
+
+// The holder changes in the middle of Signal: the old holder lets go (and
+// stays alive), a new one claims. The process handle pins the old one, and
+// the check after it sees the change: the old holder is never terminated.
+func TestSignalHolderChangesDuringCall(t *testing.T) {
+	for _, step := range []string{"found", "pinned"} {
+		t.Run(step, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "d.pid")
+			old := startHolder(t, path)
+			var next *helper
+			testHookSignal = func(s string) {
+				if s == step && next == nil {
+					old.send("release")
+					old.expect("released")
+					next = startHolder(t, path)
+				}
+			}
+			defer func() { testHookSignal = nil }()
+			pid, err := Signal(path, os.Kill)
+			if next == nil {
+				t.Fatalf("Signal never reached step %q", step)
+			}
+			if !old.answers() {
+				t.Fatal("Signal terminated the old holder after it let go")
+			}
+			if err != nil || pid != next.pid() {
+				t.Fatalf("Signal = %d, %v; want the new holder %d", pid, err, next.pid())
+			}
+			if err := next.cmd.Wait(); err == nil {
+				t.Error("the new holder exited normally; want it terminated")
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package pidfile
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -139,22 +137,4 @@ func initialPIDNamespace(t *testing.T) bool {
 		}
 	}
 	return false
-}
-
-// waitTurn sleeps on the holder's pidfd: it returns when the process exits,
-// long before its hour-long backstop.
-func TestWaitTurnWakesOnExit(t *testing.T) {
-	requireLinuxKernel(t)
-	h := startHelper(t, "idle", "", "")
-	done := make(chan error, 1)
-	go func() { done <- waitTurn(context.Background(), h.pid(), time.Hour) }()
-	h.kill()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("waitTurn did not wake when the process exited")
-	}
 }
