@@ -372,3 +372,22 @@ func must(t testing.TB, err error) {
 
 // secret is content that a refused path must neither lose nor quote.
 const secret = "root:x:0:0:secret\n"
+
+// claimAndRead are Claim and Read as calls that return only their error, and
+// release whatever they got: for tests of refused paths.
+var claimAndRead = map[string]func(string) error{
+	"Claim": func(p string) error {
+		g, err := Claim(p)
+		if err == nil {
+			g.Close()
+		}
+		return err
+	},
+	"Read": func(p string) error {
+		r, err := Read(p)
+		if nh, ok := r.(NotHeld); ok {
+			nh.Guard.Close()
+		}
+		return err
+	},
+}

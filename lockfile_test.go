@@ -64,23 +64,7 @@ func unsafePaths(t *testing.T) map[string]struct {
 }
 
 func TestUnsafePathsAreRefused(t *testing.T) {
-	ops := map[string]func(string) error{
-		"Claim": func(p string) error {
-			g, err := Claim(p)
-			if err == nil {
-				g.Close()
-			}
-			return err
-		},
-		"Read": func(p string) error {
-			r, err := Read(p)
-			if nh, ok := r.(NotHeld); ok {
-				nh.Guard.Close()
-			}
-			return err
-		},
-	}
-	for opName, op := range ops {
+	for opName, op := range claimAndRead {
 		for kind, c := range unsafePaths(t) {
 			t.Run(opName+"/"+kind, func(t *testing.T) {
 				err := op(c.path)

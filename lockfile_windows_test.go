@@ -71,22 +71,7 @@ func TestUnsafePathsAreRefusedOnWindows(t *testing.T) {
 		"NUL":       {"NUL", "not a file on disk"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			for op, call := range map[string]func(string) error{
-				"Claim": func(p string) error {
-					g, err := Claim(p)
-					if err == nil {
-						g.Close()
-					}
-					return err
-				},
-				"Read": func(p string) error {
-					r, err := Read(p)
-					if nh, ok := r.(NotHeld); ok {
-						nh.Guard.Close()
-					}
-					return err
-				},
-			} {
+			for op, call := range claimAndRead {
 				err := call(tc.path)
 				if !errors.Is(err, ErrUnsafeFile) || !strings.Contains(err.Error(), tc.why) || !strings.Contains(err.Error(), tc.path) {
 					t.Errorf("%s = %v; want ErrUnsafeFile naming the path and saying %q", op, err, tc.why)

@@ -484,15 +484,7 @@ func TestStop(t *testing.T) {
 		if r := pidfileCmd(t, "stop", path); r.code != 0 {
 			t.Errorf("stop: exit %d, stderr %q", r.code, r.stderr)
 		}
-		holder.stdin.Close() // flock(1)'s cat, which shares its pipes, ends too
-		if sig := holder.signalled(t); sig != syscall.SIGTERM {
-			t.Errorf("flock(1) ended by %v, want TERM", sig)
-		}
-		select {
-		case <-decoy.done:
-			t.Error("the decoy was signalled")
-		default:
-		}
+		holderTermedDecoyNot(t, holder, decoy)
 	})
 	t.Run("usage", func(t *testing.T) {
 		for _, args := range [][]string{{"stop", "-s", "NOSUCH", "x"}, {"stop", "-timeout", "-1s", "x"}, {"stop"}} {

@@ -195,15 +195,7 @@ func TestDecoyIsNeverPrinted(t *testing.T) {
 			if r := pidfileCmd(t, "kill", path); r.code != 0 {
 				t.Errorf("kill: exit %d, stderr %q", r.code, r.stderr)
 			}
-			holder.stdin.Close() // flock(1)'s cat, which shares its pipes, ends too
-			if sig := holder.signalled(t); sig != syscall.SIGTERM {
-				t.Errorf("flock(1) ended by %v, want TERM", sig)
-			}
-			select {
-			case <-decoy.done:
-				t.Error("the decoy was signalled")
-			default:
-			}
+			holderTermedDecoyNot(t, holder, decoy)
 		})
 	}
 }
@@ -248,4 +240,19 @@ func startRole(t *testing.T, role, path, arg string) *daemon {
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), roleEnv+"="+role, pathEnv+"="+path, argEnv+"="+arg)
 	return startCmd(t, cmd)
+}
+
+// holderTermedDecoyNot asserts that flock(1), the holder, ended by TERM, and
+// that the decoy that the content names is untouched.
+func holderTermedDecoyNot(t *testing.T, holder, decoy *daemon) {
+	t.Helper()
+	holder.stdin.Close() // flock(1)'s cat, which shares its pipes, ends too
+	if sig := holder.signalled(t); sig != syscall.SIGTERM {
+		t.Errorf("flock(1) ended by %v, want TERM", sig)
+	}
+	select {
+	case <-decoy.done:
+		t.Error("the decoy was signalled")
+	default:
+	}
 }
