@@ -64,7 +64,8 @@
 // namespace of whoever wrote it; readers in other namespaces should not act on
 // it. On NFS, flock is emulated with byte-range locks and is only as good as
 // the server's lock manager. PIDs are reused after a process exits, so a PID
-// read now may name another process later; Signal closes that race on Linux.
+// read now may name another process later; Signal closes that race on Linux
+// and Windows.
 //
 // Supported systems are Linux, macOS, FreeBSD, NetBSD, OpenBSD, DragonFly BSD
 // and Windows. Elsewhere every function returns an error matching
