@@ -260,3 +260,27 @@ func TestRunMissingCommand(t *testing.T) {
 		t.Errorf("after the failed runs: status exit %d, want 1 (not held)", r.code)
 	}
 }
+
+// -mode is the mode of a file that run creates, less the umask; a mode that
+// lets others write is a usage error, and nothing is created.
+func TestRunMode(t *testing.T) {
+	dir := t.TempDir()
+	for _, mode := range []string{"0600", "0640"} {
+		path := filepath.Join(dir, mode+".pid")
+		if r := pidfileCmd(t, "run", "-mode", mode, path, "--", "true"); r.code != 0 {
+			t.Fatalf("run -mode %s: exit %d, stderr %q", mode, r.code, r.stderr)
+		}
+		if fi, err := os.Stat(path); err != nil || fmt.Sprintf("%04o", fi.Mode().Perm()) != mode {
+			t.Errorf("run -mode %s made %v, %v", mode, fi.Mode(), err)
+		}
+	}
+	for _, mode := range []string{"0664", "0666", "0755", "rw", "0"} {
+		path := filepath.Join(dir, "bad.pid")
+		if r := pidfileCmd(t, "run", "-mode", mode, path, "--", "true"); r.code != 2 {
+			t.Errorf("run -mode %s: exit %d, want 2", mode, r.code)
+		}
+		if _, err := os.Stat(path); err == nil {
+			t.Errorf("run -mode %s created the file", mode)
+		}
+	}
+}
