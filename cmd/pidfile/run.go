@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -103,10 +104,7 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 		closeOnExec(r.status)
 	}
 	if !execSupported {
-		return r.fail(exitUnknown, "pidfile run: not supported on %s, which cannot execute a command in place of this process: the pidfile could not name it", goos)
-	}
-	if *detach && !detachSupported {
-		return r.fail(exitUnknown, "pidfile run: -detach is not supported on %s", goos)
+		return r.fail(exitUnknown, "pidfile run: not supported on %s, which cannot execute a command in place of this process: the pidfile could not name it", runtime.GOOS)
 	}
 	// Look CMD and the user up before claiming, so that a typo never takes
 	// the lock.
@@ -283,9 +281,6 @@ type account struct {
 
 // lookupAccount resolves USER[:GROUP], by name or number.
 func lookupAccount(spec string) (*account, error) {
-	if !userSupported {
-		return nil, fmt.Errorf("not supported on %s", goos)
-	}
 	if os.Geteuid() != 0 {
 		return nil, errors.New("only root may execute a command as another user")
 	}

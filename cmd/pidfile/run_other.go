@@ -5,18 +5,12 @@ package main
 import (
 	"errors"
 	"os"
-	"runtime"
 	"syscall"
 )
 
-const (
-	// execSupported: without exec, the command could not keep the PID
-	// that the pidfile names, so run refuses to start.
-	execSupported   = false
-	detachSupported = false
-	userSupported   = false
-	goos            = runtime.GOOS
-)
+// execSupported: without exec, the command could not keep the PID that the
+// pidfile names, so run refuses to start.
+const execSupported = false
 
 // What run needs from the system is missing here: run refuses -detach and
 // -user before it calls any of these, and execInPlace fails.

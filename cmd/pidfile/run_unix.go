@@ -10,12 +10,8 @@ import (
 	"syscall"
 )
 
-const (
-	execSupported   = true
-	detachSupported = true
-	userSupported   = true
-	goos            = runtime.GOOS
-)
+// execSupported: run can execute CMD in its own place.
+const execSupported = true
 
 // execInPlace replaces this process with bin; it returns only on failure.
 func execInPlace(bin string, argv, env []string) error {
