@@ -2,12 +2,6 @@
 
 package pidfile
 
-import (
-	"syscall"
-)
-
-var unixSysProcAttrNobody = syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-
 // runBudgetHelper has no budgets to trace outside Linux.
 func runBudgetHelper(string) int { return 2 }
 

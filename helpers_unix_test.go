@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -297,4 +298,30 @@ func lookTool(t *testing.T, name string) string {
 		t.Skipf("%s is not installed; .ci/run installs it", name)
 	}
 	return p
+}
+
+// nobody is the user ID that tests act as when they need another user.
+const nobody = 65534
+
+// sharedDir returns a new directory that every user can reach, owned by uid
+// and with mode perm.
+func sharedDir(t *testing.T, uid int, perm os.FileMode) string {
+	t.Helper()
+	dir := t.TempDir()
+	must(t, os.Chmod(filepath.Dir(dir), 0o755))
+	must(t, os.Chown(dir, uid, uid))
+	must(t, os.Chmod(dir, perm))
+	return dir
+}
+
+// startHelperAs starts the test binary in role as user uid (and its group
+// of the same number, no supplementary groups), from a copy that every user
+// can run.
+func startHelperAs(t *testing.T, uid int, role, path, arg string) *helper {
+	t.Helper()
+	bin := filepath.Join(sharedDir(t, 0, 0o755), "helper.test")
+	copyFile(t, os.Args[0], bin)
+	cmd := exec.Command(bin)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+	return startHelperCmd(t, cmd, role, path, arg)
 }

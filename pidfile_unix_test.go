@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,20 +95,16 @@ func TestClaimMissingDirectory(t *testing.T) {
 // line. As root it switches to nobody; otherwise the caller already is one.
 func runAsOtherUser(t *testing.T, dir, role, path string) string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0])
+	var h *helper
 	if os.Geteuid() == 0 {
-		// nobody must reach the binary and the directory.
-		bin := filepath.Join(dir, "helper.test")
-		copyFile(t, os.Args[0], bin)
+		// nobody must reach the directory.
 		for _, d := range []string{filepath.Dir(dir), dir} {
-			if err := os.Chmod(d, 0o755); err != nil {
-				t.Fatal(err)
-			}
+			must(t, os.Chmod(d, 0o755))
 		}
-		cmd = exec.Command(bin)
-		cmd.SysProcAttr = &unixSysProcAttrNobody
+		h = startHelperAs(t, nobody, role, path, "")
+	} else {
+		h = startHelper(t, role, path, "")
 	}
-	h := startHelperCmd(t, cmd, role, path, "")
 	l := h.line()
 	h.exit()
 	return l
