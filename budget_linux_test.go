@@ -26,16 +26,18 @@ type budget struct {
 }
 
 var budgets = []budget{
-	{"Claim", 5, 3, "open, fstat, flock, pwrite, ftruncate"},
+	{"Claim", 7, 3, "open for writing, fstat, open read-only (/proc/self/fd/N), flock, pwrite, ftruncate, " +
+		"close the writable descriptor"},
 	{"Close", 1, 0, "close"},
 	{"ReadNotExist", 1, 1, "open"},
-	{"ReadNotHeld", 3, 3, "open, fstat, flock"},
-	{"ReadLocked", 6, 4, "open, fstat, flock, pread, kill(pid, 0), close"},
+	{"ReadNotHeld", 3, 2, "open, fstat, flock"},
+	{"ReadLocked", 6, 3, "open, fstat, flock, pread, kill(pid, 0), close"},
 	{"ParsePID", 0, 0, "none"},
 	// The kernel's answer under a holder that writes no PID and has ten
-	// thousand descriptors open after its pidfile: the search of its
-	// descriptors stops at the pidfile.
-	{"ReadKernel", 17, 20, "open, fstat, flock, pread; /proc/locks: open, read, read to EOF, close; " +
+	// thousand descriptors open after its pidfile: the reading of the table
+	// stops at the holder's line, and the search of its descriptors at the
+	// pidfile.
+	{"ReadKernel", 16, 19, "open, fstat, flock, pread; /proc/locks: open, read, close; " +
 		"kill(pid, 0); /proc/PID/fd: open, getdents, fstatat of fds 0 to 3, close; close"},
 }
 
@@ -198,7 +200,9 @@ func TestAllocationBudgets(t *testing.T) {
 		}
 		got := float64(total) / runs
 		t.Logf("%-12s %v allocations", b.op, got)
-		if got > b.allocs {
+		// Other goroutines of the runtime allocate now and then, which
+		// shows as a fraction; one more allocation per call shows as one.
+		if got >= b.allocs+0.5 {
 			t.Errorf("%s: %v allocations, budget %v", b.op, got, b.allocs)
 		}
 	}

@@ -55,15 +55,25 @@ func pathError(op, path string, err error) error {
 // that inherited the descriptor closed it; the layer opens with close-on-exec
 // so that only an explicit hand-over can do that).
 type file struct {
-	fd int // on Windows, the handle
-	// readOnly marks a descriptor opened without write permission: enough
-	// to test the lock, not to write.
-	readOnly bool
-	// What the fstat at open found: the file's identity, its owner and its
-	// permission bits. trust.go decides from them whom to believe.
-	id   fileID
-	uid  uint32
-	perm uint32
+	// fd is the description that takes the lock (on Windows, the handle).
+	// For Claim on Unix it is opened read-only, so that the descriptor a
+	// Guard passes across exec (KeepOnExec) lets the new program hold the
+	// lock but not change the content: a daemon started as a less
+	// privileged user must not be able to write another PID into its
+	// privileged caller's pidfile.
+	fd int
+	// writer, if hasWriter, is a second, writable description of the same
+	// file through which Claim writes the PID; dropWriter closes it before
+	// the Guard is returned. Without one, fd is written.
+	writer    int
+	hasWriter bool
+	// What the fstat at open found: the file's identity, its owner, its
+	// permission bits and when its content last changed. trust.go decides
+	// from them whom to believe.
+	id    fileID
+	uid   uint32
+	perm  uint32
+	mtime int64 // nanoseconds since the epoch
 }
 
 // fileID names a file on this host: its device and inode numbers.

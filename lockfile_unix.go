@@ -3,6 +3,7 @@
 package pidfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -13,30 +14,30 @@ import (
 // openFile opens path for locking, creating it with the permission bits
 // perm (less the umask) when perm is not 0, and checks through the
 // descriptor that it is a regular file with one link. The final component is
-// never followed if it is a symbolic link. With perm 0 a missing file is
-// errNoFile, and a file this process may not write is opened read-only.
+// never followed if it is a symbolic link. With perm 0 (a reader) the file is
+// opened read-only, and a missing file is errNoFile.
+//
+// With perm (Claim), the path is opened for writing, which also tells at once
+// whether this process may write it, and a second, read-only description of
+// the same file becomes the one that locks (see file.fd); the writable one
+// is kept only until dropWriter.
 //
 // O_NONBLOCK keeps open from waiting for a FIFO's other end; it changes
 // nothing for the regular files that pass the check.
 func openFile(op, path string, perm uint32) (file, error) {
 	create := perm != 0
-	flags := unix.O_RDWR | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY
+	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY
 	if create {
-		flags |= unix.O_CREAT
+		flags |= unix.O_RDWR | unix.O_CREAT
 	}
 	f := file{}
 	fd, err := open(path, flags, perm)
-	if !create && (err == unix.EACCES || err == unix.EROFS) {
-		f.readOnly = true
-		fd, err = open(path, flags&^unix.O_RDWR|unix.O_RDONLY, 0)
-	}
 	if err == unix.ENOENT && !create {
 		return f, errNoFile
 	}
 	if err != nil {
 		return f, openError(op, path, create, err)
 	}
-	f.fd = fd
 	var st unix.Stat_t
 	if err := fstat(fd, &st); err != nil {
 		unix.Close(fd)
@@ -46,10 +47,43 @@ func openFile(op, path string, perm uint32) (file, error) {
 		unix.Close(fd)
 		return f, refuse(op, path, what)
 	}
+	f.fd = fd
 	f.id = fileID{uint64(st.Dev), uint64(st.Ino)}
 	f.uid = st.Uid
 	f.perm = uint32(st.Mode) & 0o7777
+	f.mtime = st.Mtim.Nano()
+	if create {
+		ro, err := reopenReadOnly(fd, path, f.id)
+		if err != nil {
+			unix.Close(fd)
+			return f, pathError(op, path, err)
+		}
+		f.fd, f.writer, f.hasWriter = ro, fd, true
+	}
 	return f, nil
+}
+
+// readOnlyFlags open the locking description of a claimed file.
+const readOnlyFlags = unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK | unix.O_NOCTTY
+
+// reopenByPath opens path again, read-only, and checks that it is still the
+// file id: where the system cannot reopen a descriptor, the path may have
+// been replaced in between.
+func reopenByPath(path string, id fileID) (int, error) {
+	fd, err := open(path, readOnlyFlags|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open read-only: %w", err)
+	}
+	var st unix.Stat_t
+	if err := fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("fstat: %w", err)
+	}
+	if (fileID{uint64(st.Dev), uint64(st.Ino)}) != id {
+		unix.Close(fd)
+		return -1, errors.New("the path was replaced while it was being opened")
+	}
+	return fd, nil
 }
 
 func open(path string, flags int, perm uint32) (int, error) {
@@ -121,15 +155,22 @@ func unsafeKind(st *unix.Stat_t) string {
 	return "is not a regular file"
 }
 
-// tryLock takes an exclusive flock without waiting. It reports false when
-// another open file description holds a lock.
-func (f file) tryLock() (bool, error) {
-	err := flock(f.fd, unix.LOCK_EX|unix.LOCK_NB)
-	if err == unix.EBADF && f.readOnly {
+// tryLock takes a flock without waiting: exclusive for a claim, shared for
+// a reader, whose lock only tests that no claim holds one. It reports false
+// when another open file description holds a lock that conflicts.
+func (f *file) tryLock(exclusive bool) (bool, error) {
+	how := unix.LOCK_SH | unix.LOCK_NB
+	if exclusive {
+		how = unix.LOCK_EX | unix.LOCK_NB
+	}
+	err := flock(f.fd, how)
+	if err == unix.EBADF && exclusive && f.hasWriter {
 		// Where flock is emulated with fcntl locks (NFS), an exclusive lock
-		// needs a writable descriptor. A shared lock still tells whether
-		// anyone holds the exclusive one, and keeps claimers out as well.
-		err = flock(f.fd, unix.LOCK_SH|unix.LOCK_NB)
+		// needs a writable description: the writable one locks, and stays.
+		if err = flock(f.writer, how); err == nil {
+			unix.Close(f.fd)
+			f.fd, f.hasWriter = f.writer, false
+		}
 	}
 	switch err {
 	case nil:
@@ -139,6 +180,9 @@ func (f file) tryLock() (bool, error) {
 	}
 	return false, err
 }
+
+// unlock releases a lock that tryLock took.
+func (f *file) unlock() error { return flock(f.fd, unix.LOCK_UN) }
 
 func flock(fd, how int) error {
 	for {
@@ -150,7 +194,7 @@ func flock(fd, how int) error {
 }
 
 // readHead reads the start of the file into buf.
-func (f file) readHead(buf []byte) (int, error) {
+func (f *file) readHead(buf []byte) (int, error) {
 	for {
 		n, err := unix.Pread(f.fd, buf, 0)
 		if err != unix.EINTR {
@@ -162,9 +206,9 @@ func (f file) readHead(buf []byte) (int, error) {
 // replace makes data the whole content of the file. It writes first and
 // cuts the tail after, so a reader sees either the old bytes, a mix that is
 // not a PID, or the new content, and never needs a second pass.
-func (f file) replace(data []byte) error {
+func (f *file) replace(data []byte) error {
 	for off := 0; off < len(data); {
-		n, err := unix.Pwrite(f.fd, data[off:], int64(off))
+		n, err := unix.Pwrite(f.writerFD(), data[off:], int64(off))
 		if err == unix.EINTR {
 			continue
 		}
@@ -177,7 +221,7 @@ func (f file) replace(data []byte) error {
 		off += n
 	}
 	for {
-		err := unix.Ftruncate(f.fd, int64(len(data)))
+		err := unix.Ftruncate(f.writerFD(), int64(len(data)))
 		if err != unix.EINTR {
 			return err
 		}
@@ -186,18 +230,41 @@ func (f file) replace(data []byte) error {
 
 // keepOnExec clears close-on-exec, so that the descriptor, and the lock,
 // pass to the program this process execs.
-func (f file) keepOnExec() error {
+func (f *file) keepOnExec() error {
 	_, err := unix.FcntlInt(uintptr(f.fd), unix.F_SETFD, 0)
 	return err
 }
 
-// close closes the descriptor, which releases the flock. The EINTR of close
+// writerFD is the descriptor that replace writes.
+func (f *file) writerFD() int {
+	if f.hasWriter {
+		return f.writer
+	}
+	return f.fd
+}
+
+// dropWriter closes the writable description, if there is one apart.
+func (f *file) dropWriter() error {
+	if !f.hasWriter {
+		return nil
+	}
+	f.hasWriter = false
+	return unix.Close(f.writer)
+}
+
+// close closes the descriptors, which releases the flock. The EINTR of close
 // is not retried: the descriptor is gone either way on the supported systems.
-func (f file) close() error { return unix.Close(f.fd) }
+func (f *file) close() error {
+	werr := f.dropWriter()
+	if err := unix.Close(f.fd); err != nil {
+		return err
+	}
+	return werr
+}
 
 // links returns the number of names the open file has now: 0 once it was
 // removed.
-func (f file) links() (uint64, error) {
+func (f *file) links() (uint64, error) {
 	var st unix.Stat_t
 	if err := fstat(f.fd, &st); err != nil {
 		return 0, err

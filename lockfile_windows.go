@@ -49,7 +49,6 @@ func openFile(op, path string, perm uint32) (file, error) {
 	f := file{}
 	h, err := open(windows.GENERIC_READ | windows.GENERIC_WRITE)
 	if !create && err == windows.ERROR_ACCESS_DENIED {
-		f.readOnly = true
 		h, err = open(windows.GENERIC_READ)
 	}
 	if !create && (err == windows.ERROR_FILE_NOT_FOUND || err == windows.ERROR_PATH_NOT_FOUND) {
@@ -102,17 +101,23 @@ func unsafeKind(h windows.Handle) string {
 	return ""
 }
 
-func (f file) handle() windows.Handle { return windows.Handle(f.fd) }
+func (f *file) handle() windows.Handle { return windows.Handle(f.fd) }
 
 // at is an OVERLAPPED that names an offset for a synchronous handle.
 func at(off uint64) *windows.Overlapped {
 	return &windows.Overlapped{Offset: uint32(off), OffsetHigh: uint32(off >> 32)}
 }
 
-// tryLock takes the exclusive lock without waiting. It reports false when
-// another handle, in this process or another, holds it.
-func (f file) tryLock() (bool, error) {
-	err := windows.LockFileEx(f.handle(), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, at(lockOffset))
+// tryLock takes the lock without waiting: exclusive for a claim, shared for
+// a reader, whose lock only tests that no claim holds one. It reports false
+// when another handle, in this process or another, holds a lock that
+// conflicts.
+func (f *file) tryLock(exclusive bool) (bool, error) {
+	flags := uint32(windows.LOCKFILE_FAIL_IMMEDIATELY)
+	if exclusive {
+		flags |= windows.LOCKFILE_EXCLUSIVE_LOCK
+	}
+	err := windows.LockFileEx(f.handle(), flags, 0, 1, 0, at(lockOffset))
 	switch err {
 	case nil:
 		return true, nil
@@ -123,7 +128,7 @@ func (f file) tryLock() (bool, error) {
 }
 
 // readHead reads the start of the file into buf.
-func (f file) readHead(buf []byte) (int, error) {
+func (f *file) readHead(buf []byte) (int, error) {
 	var n uint32
 	err := windows.ReadFile(f.handle(), buf, &n, at(0))
 	if err == windows.ERROR_HANDLE_EOF {
@@ -134,7 +139,7 @@ func (f file) readHead(buf []byte) (int, error) {
 
 // replace makes data the whole content of the file: it writes first and cuts
 // the tail after, as on Unix.
-func (f file) replace(data []byte) error {
+func (f *file) replace(data []byte) error {
 	for off := 0; off < len(data); {
 		var n uint32
 		if err := windows.WriteFile(f.handle(), data[off:], &n, at(uint64(off))); err != nil {
@@ -151,18 +156,24 @@ func (f file) replace(data []byte) error {
 // errNoExec is KeepOnExec's error: Windows replaces no process in place.
 var errNoExec = fmt.Errorf("%w: Windows has no exec", errors.ErrUnsupported)
 
-func (f file) keepOnExec() error { return errNoExec }
+func (f *file) keepOnExec() error { return errNoExec }
+
+// unlock releases a lock that tryLock took.
+func (f *file) unlock() error { return windows.UnlockFileEx(f.handle(), 0, 1, 0, at(lockOffset)) }
+
+// dropWriter does nothing: the one handle writes, and no exec can pass it on.
+func (f *file) dropWriter() error { return nil }
 
 // close releases the lock, then closes the handle: Windows may release the
 // locks of a closed handle some time later, so the unlock comes first. A
 // handle that holds no lock fails to unlock, which changes nothing.
-func (f file) close() error {
+func (f *file) close() error {
 	windows.UnlockFileEx(f.handle(), 0, 1, 0, at(lockOffset))
 	return windows.CloseHandle(f.handle())
 }
 
 // links returns the number of names the open file has now.
-func (f file) links() (uint64, error) {
+func (f *file) links() (uint64, error) {
 	var info windows.ByHandleFileInformation
 	if err := windows.GetFileInformationByHandle(f.handle(), &info); err != nil {
 		return 0, err

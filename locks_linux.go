@@ -18,10 +18,13 @@ package pidfile
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -126,12 +129,24 @@ func upperWord(s string) bool {
 	return s != ""
 }
 
-// flockHolders returns the PIDs that the lock table at path gives for flocks
-// held on inode ino: exact lists those on device dev, exclusive before
-// shared (a read-only Read on NFS takes a shared one); others lists those on
-// other devices. Some filesystems (btrfs subvolumes, overlayfs) report one
+// tableTime bounds how long one read of the table may take. The kernel
+// walks the table from its start for each chunk it hands out, so a user who
+// holds a hundred thousand locks can make a full read last seconds; past this
+// the table is given up on, and the answer is that no holder could be told.
+const tableTime = 500 * time.Millisecond
+
+// errTableTooLong is flockHolders' error when reading the table took longer
+// than tableTime.
+var errTableTooLong = errors.New("the kernel's lock table is too long to read in time")
+
+// flockHolders returns the PIDs that the lock table at path gives for
+// exclusive flocks held on inode ino: exact lists the one on device dev (the
+// reading stops there: an exclusive lock has one holder), others lists those
+// on other devices. Some filesystems (btrfs subvolumes, overlayfs) report one
 // device to stat(2) and another in the table, so an inode-only match is a
-// candidate that the caller must confirm. err is set if there is no table.
+// candidate that the caller must confirm. Shared flocks are never listed:
+// they are readers testing the lock (Read, Signal, Wait), never a holder.
+// err is set if there is no table, or it took too long to read.
 func flockHolders(path string, dev, ino uint64) (exact, others []int, err error) {
 	// The raw descriptor spares the runtime's poller registration that an
 	// *os.File makes and undoes, four system calls per read of the table.
@@ -140,65 +155,170 @@ func flockHolders(path string, dev, ino uint64) (exact, others []int, err error)
 		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer unix.Close(fd)
+	start := time.Now()
 	major, minor := unix.Major(dev), unix.Minor(dev)
 	// Only a line with ":INODE" at the end of a field can be about the
 	// file; the rest, most of a busy host's table, are skipped unparsed.
 	field := []byte(":" + strconv.FormatUint(ino, 10))
 	inner := append(field[:len(field):len(field)], ' ')
-	var shared []int
 	sc := bufio.NewScanner(rawReader(fd))
 	sc.Buffer(make([]byte, 0, tableChunk), bufio.MaxScanTokenSize)
-	for n := 0; n < maxLockLines && sc.Scan(); n++ {
+	for n := 1; n <= maxLockLines && sc.Scan(); n++ {
+		if n%1024 == 0 && time.Since(start) > tableTime {
+			return nil, nil, errTableTooLong
+		}
 		if line := sc.Bytes(); !bytes.Contains(line, inner) && !bytes.HasSuffix(line, field) {
 			continue
 		}
 		e, good := parseLockLine(sc.Text())
-		if !good || e.kind != "FLOCK" || e.waiting || e.pid <= 0 || e.ino != ino {
+		if !good || e.kind != "FLOCK" || e.waiting || !e.write || e.pid <= 0 || e.ino != ino {
 			continue
 		}
-		switch {
-		case e.major != major || e.minor != minor:
-			if len(others) < maxCandidates {
-				others = append(others, e.pid)
-			}
-		case e.write:
-			exact = append(exact, e.pid) // an exclusive lock has one holder
-		case len(shared) < maxCandidates:
-			shared = append(shared, e.pid)
+		if e.major == major && e.minor == minor {
+			return []int{e.pid}, nil, nil
+		}
+		if len(others) < maxCandidates {
+			others = append(others, e.pid)
 		}
 	}
-	return append(exact, shared...), others, nil
+	return nil, others, nil
 }
 
 // kernelHolder asks the lock table who holds the flock on f, and checks the
-// answer: in the host's initial PID namespace the table keeps naming the
-// process that took the lock after it exited, or after it handed its
-// descriptor to a child and closed its own. A named process that is gone, or
-// that has the file open on no descriptor, is reported stale; so the check
-// is made even when the content names the same process, which is what it
-// wrote before it handed the descriptor on. A holder listed under another
-// device counts only if it is seen to have the file open.
-func kernelHolder(f file) (int, kernelState) {
+// answer. In the host's initial PID namespace the table keeps naming the
+// process that took the lock after it exited (and its PID may since name
+// another process, even this one), or after it handed its descriptor to a
+// child and closed its own. So a named process counts only if it is seen to
+// have the file open (kernelLive); one that is gone, or is seen not to have
+// it, is stale; this process is the holder only while it holds a Guard. When
+// its descriptors cannot be seen (another user's process, for a reader who
+// is not root), it counts only if it started before the content of a file
+// that nobody else could have written last changed: a process that took the
+// lock and wrote its PID was running when it wrote, and a PID reused since
+// names a process that started later. A holder listed under another device
+// counts only if it is seen to have the file open.
+func kernelHolder(f *file) (int, kernelState) {
+	if !procIsOurs() {
+		return 0, kernelForeign
+	}
 	exact, others, err := flockHolders(procLocksPath, f.id.dev, f.id.ino)
 	if err != nil {
 		return 0, kernelNoTable
 	}
 	if len(exact) > 0 {
 		pid := exact[0]
+		if pid == selfPID {
+			if holdsGuard(f.id) {
+				return pid, kernelLive
+			}
+			return 0, kernelStale
+		}
 		if !processAlive(pid) {
 			return 0, kernelStale
 		}
-		if has, known := processHasFile(pid, f.id); known && !has {
+		switch has, known := processHasFile(pid, f.id); {
+		case known && has:
+			return pid, kernelLive
+		case known:
 			return 0, kernelStale
+		case datedByContent(f, pid) && startedBy(pid, f.mtime):
+			return pid, kernelLive
 		}
-		return pid, kernelLive
+		return pid, kernelUnconfirmed
 	}
 	for _, pid := range others {
+		if pid == selfPID && !holdsGuard(f.id) {
+			continue
+		}
 		if has, known := processHasFile(pid, f.id); known && has {
 			return pid, kernelLive
 		}
 	}
 	return 0, kernelUnknown
+}
+
+// datedByContent reports whether the time of f's last change can vouch for
+// process pid: nobody but the reader and root could have changed the file,
+// or the one other user who could have runs pid, and so could point at its
+// own processes anyway (the rule that believe applies to content).
+func datedByContent(f *file, pid int) bool {
+	if untrustedWriters(f.uid, f.perm) == "" {
+		return true
+	}
+	if f.perm&0o022 != 0 {
+		return false
+	}
+	runs, known := processRunsAs(pid, f.uid)
+	return runs && known
+}
+
+// ownProc caches procIsOurs: a process never changes its PID namespace.
+var ownProc = sync.OnceValue(func() bool {
+	var buf [16]byte
+	n, err := unix.Readlink("/proc/self", buf[:])
+	return err == nil && string(buf[:n]) == strconv.Itoa(selfPID)
+})
+
+// procIsOurs reports whether /proc belongs to this process's PID namespace:
+// /proc/self then names this process by its own PID. After unshare -p
+// without a new /proc (or nsenter -p without -m), /proc speaks of another
+// namespace's processes, while kill(2) and pidfd_open(2) act in this one, so
+// no PID that /proc gives may be acted on.
+func procIsOurs() bool { return ownProc() }
+
+// startSlack is how much later than the content's last change a process may
+// seem to have started and still be taken as its writer: the start time is
+// kept in clock ticks (10 ms), and a file's times in the kernel's coarse
+// clock.
+const startSlack = 20 * time.Millisecond
+
+// startedBy reports whether process pid started no later than mtime (in
+// nanoseconds since the epoch), as /proc/PID/stat tells.
+func startedBy(pid int, mtime int64) bool {
+	fd, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	var buf [1024]byte
+	n, err := unix.Pread(fd, buf[:], 0)
+	if err != nil {
+		return false
+	}
+	ticks, ok := statStartTime(buf[:n])
+	if !ok {
+		return false
+	}
+	// The start time counts from boot on CLOCK_BOOTTIME; the file's from
+	// the epoch. Their difference now is the moment of boot.
+	var real, boot unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_REALTIME, &real) != nil || unix.ClockGettime(unix.CLOCK_BOOTTIME, &boot) != nil {
+		return false
+	}
+	started := real.Nano() - boot.Nano() + int64(ticks)*int64(time.Second/userHZ)
+	return started <= mtime+int64(startSlack)
+}
+
+// userHZ is the unit of the times in /proc/PID/stat: Linux fixes it at 100
+// per second for every architecture it runs on today.
+const userHZ = 100
+
+// statStartTime reads the start time (field 22, in clock ticks since boot)
+// of a /proc/PID/stat text. Field 2, the command name in parentheses, may
+// hold spaces and parentheses of its own, so fields are counted from the
+// last ')'.
+func statStartTime(stat []byte) (uint64, bool) {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, false
+	}
+	fields := bytes.Fields(stat[i+1:])
+	const start = 22 - 3 // fields 3 onwards follow the name
+	if len(fields) <= start {
+		return 0, false
+	}
+	ticks, err := strconv.ParseUint(string(fields[start]), 10, 64)
+	return ticks, err == nil
 }
 
 // fdBatch is how many directory entries processHasFile reads at a time.
@@ -209,25 +329,66 @@ const fdBatch = 4096
 // privilege). It looks at the descriptors in order and stops at the first
 // that is the file: a pidfile is usually among a process's first
 // descriptors, and a process may have tens of thousands.
+//
+// A process whose main thread has exited while others run on shows no
+// descriptors under /proc/PID/fd; they are then looked for under its other
+// threads, which share them.
 func processHasFile(pid int, id fileID) (has, known bool) {
-	dir, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	base := "/proc/" + strconv.Itoa(pid)
+	has, known, empty := dirHasFile(base+"/fd", id)
+	if !empty {
+		return has, known
+	}
+	tasks, err := unix.Open(base+"/task", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false, false
+	}
+	defer unix.Close(tasks)
+	var buf [fdBatch]byte
+	var names []string
+	for {
+		n, err := getdents(tasks, buf[:])
+		if err != nil {
+			return false, false
+		}
+		if n == 0 {
+			return false, known
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names[:0])
+		for _, tid := range names {
+			if tid == strconv.Itoa(pid) {
+				continue
+			}
+			if has, known, empty = dirHasFile(base+"/task/"+tid+"/fd", id); !empty {
+				return has, known
+			}
+		}
+	}
+}
+
+// dirHasFile looks for the file id among the descriptors that dir, a
+// /proc/.../fd directory, lists. empty reports that it lists none (or could
+// not be read: the thread may have exited).
+func dirHasFile(path string, id fileID) (has, known, empty bool) {
+	dir, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err == unix.ENOENT {
+		return false, false, true
+	}
+	if err != nil {
+		return false, false, false
 	}
 	defer unix.Close(dir)
 	var buf [fdBatch]byte
 	var names []string
 	var st unix.Stat_t
+	empty = true
 	for {
-		n, err := unix.Getdents(dir, buf[:])
-		if err == unix.EINTR {
-			continue
-		}
+		n, err := getdents(dir, buf[:])
 		if err != nil {
-			return false, false
+			return false, false, false
 		}
 		if n == 0 {
-			return false, true
+			return false, true, empty
 		}
 		// One entry at a time: the search usually ends at the first few.
 		for off := 0; off < n; {
@@ -235,11 +396,22 @@ func processHasFile(pid int, id fileID) (has, known bool) {
 			used, _, names = unix.ParseDirent(buf[off:n], 1, names[:0])
 			off += used
 			for _, name := range names {
+				empty = false
 				// Each entry is a link to the open file; fstatat follows it.
 				if unix.Fstatat(dir, name, &st, 0) == nil && uint64(st.Dev) == id.dev && st.Ino == id.ino {
-					return true, true
+					return true, true, false
 				}
 			}
+		}
+	}
+}
+
+// getdents reads directory entries, retrying when interrupted.
+func getdents(fd int, buf []byte) (int, error) {
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err != unix.EINTR {
+			return n, err
 		}
 	}
 }

@@ -73,7 +73,7 @@ func TestFlockHolders(t *testing.T) {
 		exact, others []int
 	}{
 		{"holder, not the waiter", mkdev(0xfd, 1), 1310731, []int{1200}, nil},
-		{"shared holders", mkdev(0x103, 0xa), 42, []int{1400, 1401}, nil},
+		{"shared locks are readers, never holders", mkdev(0x103, 0xa), 42, nil, nil},
 		{"holder listed before its waiter", mkdev(0, 0x2a), 99, []int{1500}, nil},
 		{"POSIX lock is not a flock", mkdev(0, 0x2a), 100, nil, nil},
 		{"OFD lock is not a flock", mkdev(0, 6), 1028, nil, nil},
@@ -96,8 +96,9 @@ func TestFlockHolders(t *testing.T) {
 // have the file open; and names nobody who has not.
 func TestKernelHolderOtherDevice(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
-	writeFile(t, path, "")
-	holdForeignLock(t, path) // held by this process
+	g, err := Claim(path) // this process holds it, and knows it
+	must(t, err)
+	defer g.Close()
 	f, err := openFile(opRead, path, 0)
 	must(t, err)
 	defer f.close()
@@ -113,7 +114,7 @@ func TestKernelHolderOtherDevice(t *testing.T) {
 		line := fmt.Sprintf("1: FLOCK  ADVISORY  WRITE %d %02x:%02x:%d 0 EOF\n", tc.pid,
 			unix.Major(dev)+1, unix.Minor(dev), ino)
 		writeFile(t, table, line)
-		if pid, state := kernelHolder(f); state != tc.want || (state == kernelLive && pid != tc.pid) {
+		if pid, state := kernelHolder(&f); state != tc.want || (state == kernelLive && pid != tc.pid) {
 			t.Errorf("listed as %d on another device: kernelHolder = %d, %v; want %v", tc.pid, pid, state, tc.want)
 		}
 	}

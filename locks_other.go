@@ -3,4 +3,4 @@
 package pidfile
 
 // kernelHolder has no lock table to ask outside Linux.
-func kernelHolder(file) (int, kernelState) { return 0, kernelNoTable }
+func kernelHolder(*file) (int, kernelState) { return 0, kernelNoTable }

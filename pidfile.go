@@ -231,7 +231,7 @@ func (c Claimer) Claim(path string) (*Guard, error) {
 		f.close()
 		return nil, err
 	}
-	holder, err := lockOrFindHolder(f, opClaim, path, false)
+	holder, err := lockOrFindHolder(&f, opClaim, path, true, false)
 	if err != nil {
 		f.close()
 		return nil, err
@@ -243,11 +243,15 @@ func (c Claimer) Claim(path string) (*Guard, error) {
 	if testHookWriteWindow != nil {
 		testHookWriteWindow()
 	}
-	if err := writePID(f); err != nil {
+	if err := writePID(&f); err != nil {
 		f.close()
 		return nil, pathError(opClaim, path, fmt.Errorf("write PID: %w", err))
 	}
-	return newGuard(f, path), nil
+	if err := f.dropWriter(); err != nil {
+		f.close()
+		return nil, pathError(opClaim, path, fmt.Errorf("close the writable descriptor: %w", err))
+	}
+	return newGuard(f, path, true), nil
 }
 
 // ClaimContext is Claim that waits while another process holds the lock: for
@@ -280,7 +284,7 @@ func (c Claimer) ClaimContext(ctx context.Context, path string) (*Guard, error) 
 var selfPID = os.Getpid()
 
 // writePID replaces f's content with this process's PID and a newline.
-func writePID(f file) error {
+func writePID(f *file) error {
 	var buf [len("2147483647\n")]byte
 	b := strconv.AppendInt(buf[:0], int64(selfPID), 10)
 	return f.replace(append(b, '\n'))
@@ -294,9 +298,10 @@ func writePID(f file) error {
 type Guard struct {
 	path string
 
-	mu     sync.Mutex
-	f      file
-	closed bool
+	mu      sync.Mutex
+	f       file
+	closed  bool
+	claimed bool // by Claim, not by Read
 }
 
 // held counts the Guards of this process by the file they lock, so that
@@ -308,12 +313,16 @@ var held = struct {
 	files map[fileID]int
 }{files: make(map[fileID]int)}
 
-// newGuard makes a Guard for f, whose lock this process now holds.
-func newGuard(f file, path string) *Guard {
-	held.Lock()
-	held.files[f.id]++
-	held.Unlock()
-	return &Guard{f: f, path: path}
+// newGuard makes a Guard for f, whose lock this process now holds; claimed
+// for Claim's exclusive lock, which the registry counts, and not for Read's
+// shared one.
+func newGuard(f file, path string, claimed bool) *Guard {
+	if claimed {
+		held.Lock()
+		held.files[f.id]++
+		held.Unlock()
+	}
+	return &Guard{f: f, path: path, claimed: claimed}
 }
 
 // forgetGuard undoes newGuard for a Guard on the file id.
@@ -356,7 +365,9 @@ func (g *Guard) Close() error {
 		return nil
 	}
 	g.closed = true
-	forgetGuard(g.f.id)
+	if g.claimed {
+		forgetGuard(g.f.id)
+	}
 	if err := g.f.close(); err != nil {
 		return pathError(opClose, g.path, err)
 	}
@@ -376,7 +387,7 @@ var ErrReplaced = errors.New("pidfile: the path no longer names the locked file"
 //
 // Verify on a closed Guard returns an error matching os.ErrClosed.
 func (g *Guard) Verify() error {
-	return g.useOpen(opVerify, func(f file) error {
+	return g.useOpen(opVerify, func(f *file) error {
 		nlink, err := f.links()
 		if err != nil {
 			return fmt.Errorf("fstat: %w", err)
@@ -400,7 +411,7 @@ func (g *Guard) Verify() error {
 
 // useOpen runs fn on the Guard's file while it is open, and names op and the
 // path in fn's error. On a closed Guard it fails with os.ErrClosed.
-func (g *Guard) useOpen(op string, fn func(file) error) error {
+func (g *Guard) useOpen(op string, fn func(*file) error) error {
 	if g == nil {
 		return errNilGuard
 	}
@@ -409,7 +420,7 @@ func (g *Guard) useOpen(op string, fn func(file) error) error {
 	if g.closed {
 		return pathError(op, g.path, os.ErrClosed)
 	}
-	if err := fn(g.f); err != nil {
+	if err := fn(&g.f); err != nil {
 		return pathError(op, g.path, err)
 	}
 	return nil
@@ -429,7 +440,7 @@ func (g *Guard) useOpen(op string, fn func(file) error) error {
 // descriptor it did not open itself, as some daemons do at startup, releases
 // the lock.
 func (g *Guard) KeepOnExec() error {
-	return g.useOpen(opKeep, file.keepOnExec)
+	return g.useOpen(opKeep, (*file).keepOnExec)
 }
 
 // Result is what Read found: NotExist, NotHeld or LockedBy. The set is closed;
@@ -554,7 +565,7 @@ func read(op, path string, exact bool) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	holder, err := lockOrFindHolder(f, op, path, exact)
+	holder, err := lockOrFindHolder(&f, op, path, false, exact)
 	if err != nil {
 		f.close()
 		return nil, err
@@ -563,5 +574,5 @@ func read(op, path string, exact bool) (Result, error) {
 		f.close()
 		return *holder, nil
 	}
-	return NotHeld{newGuard(f, path)}, nil
+	return NotHeld{newGuard(f, path, false)}, nil
 }

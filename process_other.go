@@ -10,7 +10,7 @@ import (
 
 func processAlive(int) bool { return false }
 
-func signalHolder(file, string, os.Signal) (int, error) { return 0, errUnsupported }
+func signalHolder(*file, string, os.Signal) (int, error) { return 0, errUnsupported }
 
 func toSignal(os.Signal) (int, bool) { return 0, true }
 

@@ -11,8 +11,12 @@ import (
 
 // processRunsAs reports whether process pid runs as user uid alone: its
 // real, effective, saved and filesystem user IDs are all uid. known is false
-// when that could not be told (no /proc, or the process is gone).
+// when that could not be told (no /proc, a /proc of another PID namespace, or
+// the process is gone).
 func processRunsAs(pid int, uid uint32) (runs, known bool) {
+	if !procIsOurs() {
+		return false, false
+	}
 	fd, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/status", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false, false

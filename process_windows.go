@@ -56,7 +56,7 @@ func processRunsAs(int, uint32) (runs, known bool) { return false, false }
 // to that process, which pins the PID, and only then confirms that the lock
 // is still held and that the content still names that process, so a PID
 // reused in between is never hit.
-func signalHolder(f file, path string, sig os.Signal) (int, error) {
+func signalHolder(f *file, path string, sig os.Signal) (int, error) {
 	s, _ := toSignal(sig)
 	pid, err := findHolder(f, path)
 	if err != nil {

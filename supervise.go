@@ -53,8 +53,8 @@ const signalAttempts = 5
 // window this package cannot close without the kernel's help.
 //
 // If nobody holds the lock, or there is no file, Signal sends nothing and
-// returns an error matching ErrNotRunning. To find that out it may take the
-// lock for an instant, as Read does. sig must be a syscall.Signal (else the
+// returns an error matching ErrNotRunning. To find that out it takes a shared
+// lock for an instant, as Read does, which keeps no claim out. sig must be a syscall.Signal (else the
 // error matches errors.ErrUnsupported); syscall.Signal(0) checks that the
 // holder exists without signalling it.
 func Signal(path string, sig os.Signal) (int, error) {
@@ -69,7 +69,7 @@ func Signal(path string, sig os.Signal) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		pid, err := signalHolder(f, path, sig)
+		pid, err := signalHolder(&f, path, sig)
 		f.close()
 		if err == errHolderChanged {
 			if attempt < signalAttempts {
@@ -83,8 +83,8 @@ func Signal(path string, sig os.Signal) (int, error) {
 
 // findHolder names the holder of f's lock by Read's rules, or returns an
 // error matching ErrNotRunning if nobody holds it.
-func findHolder(f file, path string) (int, error) {
-	holder, err := lockOrFindHolder(f, opSignal, path, false)
+func findHolder(f *file, path string) (int, error) {
+	holder, err := lockOrFindHolder(f, opSignal, path, false, false)
 	if err != nil {
 		return 0, err
 	}
@@ -121,10 +121,10 @@ func Wait(ctx context.Context, path string) error {
 		if err != nil {
 			return err
 		}
-		locked, err := f.tryLock()
+		locked, err := f.tryLock(false)
 		pid := 0
 		if err == nil && !locked {
-			pid = holderHint(f)
+			pid = holderHint(&f)
 		}
 		f.close()
 		if err != nil {

@@ -14,7 +14,7 @@ import (
 // signalHolder reads the holder's PID and kills it. Between the two the
 // holder can exit and its PID be reused: these systems have no way to pin a
 // process that this package could use.
-func signalHolder(f file, path string, sig os.Signal) (int, error) {
+func signalHolder(f *file, path string, sig os.Signal) (int, error) {
 	s, _ := toSignal(sig)
 	pid, err := findHolder(f, path)
 	if err != nil {

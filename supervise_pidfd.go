@@ -16,8 +16,10 @@ import (
 // kernel's lock table has named it twice: once before the pidfd pins the
 // process, once after. A PID that was reused between the table and the pidfd
 // fails the second check (the new process does not hold the lock). The
-// content is read only where there is no table.
-func signalHolder(f file, path string, sig os.Signal) (int, error) {
+// content is read only where there is no table; where /proc belongs to
+// another PID namespace, or the table names a holder that cannot be
+// confirmed, nobody is signalled.
+func signalHolder(f *file, path string, sig os.Signal) (int, error) {
 	s, _ := toSignal(sig)
 	if held, err := heldByOther(f, path); !held {
 		return 0, err
@@ -29,8 +31,12 @@ func signalHolder(f file, path string, sig os.Signal) (int, error) {
 		if pid, err = findHolder(f, path); err != nil {
 			return 0, err
 		}
+	case kernelForeign:
+		return 0, &LockedError{Path: path, Err: errForeignProc}
 	case kernelStale:
 		return 0, &LockedError{Path: path, Err: ErrInheritedLock}
+	case kernelUnconfirmed:
+		return 0, &LockedError{Path: path, Err: &unconfirmedError{pid}}
 	case kernelUnknown:
 		// Either the holder let go after heldByOther looked, or the table
 		// names nobody this process can see (another PID namespace) or
@@ -70,10 +76,10 @@ func signalHolder(f file, path string, sig os.Signal) (int, error) {
 }
 
 // heldByOther reports whether another open file description holds f's lock.
-// If not, f holds it now (until the caller closes f) and err says that
-// nobody is running, or why the lock could not be tested.
-func heldByOther(f file, path string) (bool, error) {
-	locked, err := f.tryLock()
+// If not, f holds a shared lock now (until the caller closes f) and err says
+// that nobody is running, or why the lock could not be tested.
+func heldByOther(f *file, path string) (bool, error) {
+	locked, err := f.tryLock(false)
 	if err != nil {
 		return false, pathError(opSignal, path, fmt.Errorf("flock: %w", err))
 	}

@@ -140,26 +140,86 @@ func (e *untrustedError) Is(target error) bool { return target == ErrUntrustedCo
 type kernelState int
 
 const (
-	kernelNoTable kernelState = iota // no lock table to ask
-	kernelUnknown                    // the table lists no holder: it is not visible from this PID namespace
-	kernelLive                       // a live process took the lock and still has the file open
-	kernelStale                      // the process that took the lock is gone, or has let go of the file
+	kernelNoTable     kernelState = iota // no lock table to ask
+	kernelForeign                        // /proc belongs to another PID namespace: its PIDs are not this process's
+	kernelUnknown                        // the table lists no holder: it is not visible from this PID namespace
+	kernelLive                           // a live process took the lock and still has the file open
+	kernelStale                          // the process that took the lock is gone, or has let go of the file
+	kernelUnconfirmed                    // the table names a live process that may be another one with a reused PID
 )
 
-// lockOrFindHolder tries to lock f. It returns nil if this process now holds
-// the lock, and otherwise the holder: the content's PID if believe believes
-// it (unless exact), else the process that the lock table names. While
-// neither names a live holder it retries the lock, the content and the
-// table until writeWindow has passed, for a holder that has just locked and
-// not yet written; but not where waiting cannot change the answer. With
-// exact, the table is asked first and content is believed only where the
-// table cannot answer.
-func lockOrFindHolder(f file, op, path string, exact bool) (*LockedBy, error) {
+// errForeignProc is the reason for an unnamed holder when /proc belongs to
+// another PID namespace than the caller's.
+var errForeignProc = errors.New("/proc belongs to another PID namespace than this process's, so no PID it gives names a process here")
+
+// unconfirmedError reports a holder that the lock table names but that could
+// not be confirmed: its PID may have been reused.
+type unconfirmedError struct{ pid int }
+
+func (e *unconfirmedError) Error() string {
+	return "the kernel's lock table names process " + strconv.Itoa(e.pid) +
+		", which this user cannot see has the file open, and which may have reused the PID of the process that took the lock"
+}
+
+// errReadersHold is Claim's reason when nothing but shared locks, which only
+// readers take, kept it out for longer than readerGrace.
+var errReadersHold = errors.New("shared locks (readers) kept it held for longer than " + readerGrace.String())
+
+// readerGrace bounds how long Claim waits for readers to let go of their
+// shared locks: they hold them for microseconds (Read, Signal and Wait), so
+// this is only ever reached by a NotHeld Guard kept open, or by flock -s.
+const readerGrace = time.Second
+
+// lockExclusive takes f's exclusive lock for a claim. Readers hold a shared
+// lock for an instant to test it; a claim that meets only those waits for
+// them to go instead of failing: a reader must never make a claim fail.
+func lockExclusive(f *file) (bool, error) {
+	var start time.Time
+	wait := 100 * time.Microsecond
+	for {
+		if locked, err := f.tryLock(true); locked || err != nil {
+			return locked, err
+		}
+		// A shared lock is refused only by an exclusive one: a claim.
+		if shared, err := f.tryLock(false); !shared || err != nil {
+			return false, err
+		}
+		if err := f.unlock(); err != nil {
+			return false, err
+		}
+		if start.IsZero() {
+			start = time.Now()
+		} else if time.Since(start) >= readerGrace {
+			return false, errReadersHold
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 5*time.Millisecond)
+	}
+}
+
+// lockOrFindHolder tries to lock f: exclusively for a claim, shared for a
+// reader. It returns nil if this process now holds the lock, and otherwise
+// the holder: the content's PID if believe believes it (unless exact), else
+// the process that the lock table names. While neither names a live holder
+// it retries the lock, the content and the table until writeWindow has
+// passed, for a holder that has just locked and not yet written; but not
+// where waiting cannot change the answer. With exact, the table is asked
+// first and content is believed only where the table cannot answer.
+func lockOrFindHolder(f *file, op, path string, claim, exact bool) (*LockedBy, error) {
 	var buf [maxContent]byte
 	var start time.Time
 	wait := time.Millisecond
 	for {
-		locked, err := f.tryLock()
+		var locked bool
+		var err error
+		if claim {
+			locked, err = lockExclusive(f)
+		} else {
+			locked, err = f.tryLock(false)
+		}
+		if err == errReadersHold {
+			return nil, &LockedError{Path: path, Err: err}
+		}
 		if err != nil {
 			return nil, pathError(op, path, fmt.Errorf("flock: %w", err))
 		}
@@ -170,7 +230,7 @@ func lockOrFindHolder(f file, op, path string, exact bool) (*LockedBy, error) {
 		if err != nil {
 			return nil, pathError(op, path, fmt.Errorf("read: %w", err))
 		}
-		named, why, mayChange := believe(f, buf[:n])
+		named, why, mayChange := believe(*f, buf[:n])
 		if why == nil && !exact {
 			return &LockedBy{PID: named, Source: FromContent}, nil
 		}
@@ -180,6 +240,11 @@ func lockOrFindHolder(f file, op, path string, exact bool) (*LockedBy, error) {
 			return &LockedBy{PID: kpid, Source: FromKernel}, nil
 		case state == kernelStale:
 			why, mayChange = ErrInheritedLock, true
+		case state == kernelUnconfirmed:
+			// The holder writing its PID makes it confirmable.
+			why, mayChange = &unconfirmedError{kpid}, true
+		case state == kernelForeign && exact:
+			why, mayChange = errForeignProc, false
 		case why == nil:
 			return &LockedBy{PID: named, Source: FromContent}, nil
 		}
@@ -202,10 +267,10 @@ func lockOrFindHolder(f file, op, path string, exact bool) (*LockedBy, error) {
 // holderHint returns a live process that holds f's lock, or 0, by the same
 // rules but without waiting out the write window: Wait and ClaimContext only
 // use it to sleep on, and check the lock again anyway.
-func holderHint(f file) int {
+func holderHint(f *file) int {
 	var buf [maxContent]byte
 	if n, err := f.readHead(buf[:]); err == nil {
-		if pid, why, _ := believe(f, buf[:n]); why == nil {
+		if pid, why, _ := believe(*f, buf[:n]); why == nil {
 			return pid
 		}
 	}
