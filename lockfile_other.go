@@ -18,13 +18,13 @@ func openFile(op, path string, _ uint32) (file, error) {
 
 // The methods below are unreachable: openFile never returns a file here.
 
-func (*file) tryLock(bool) (bool, error) { return false, errUnsupported }
-func (*file) unlock() error               { return errUnsupported }
-func (*file) dropWriter() error           { return errUnsupported }
+func (*file) tryLock(bool) (bool, error)   { return false, errUnsupported }
+func (*file) unlock() error                { return errUnsupported }
+func (*file) dropWriter() error            { return errUnsupported }
 func (*file) readHead([]byte) (int, error) { return 0, errUnsupported }
 func (*file) replace([]byte) error         { return errUnsupported }
 func (*file) keepOnExec() error            { return errUnsupported }
-func (*file) close() error                { return errUnsupported }
+func (*file) close() error                 { return errUnsupported }
 func (*file) links() (uint64, error)       { return 0, errUnsupported }
 
 func pathIdentity(string) (fileID, error) { return fileID{}, errUnsupported }
