@@ -27,6 +27,8 @@ const (
 	helperRole = "PIDFILE_TEST_ROLE"
 	helperPath = "PIDFILE_TEST_PATH"
 	helperArg  = "PIDFILE_TEST_ARG"
+	// helperWantPID, if set, is the PID the helper was started to get.
+	helperWantPID = "PIDFILE_TEST_WANTPID"
 )
 
 func TestMain(m *testing.M) {
@@ -43,6 +45,14 @@ func TestMain(m *testing.M) {
 func runHelper(role, path, arg string) int {
 	in := bufio.NewReader(os.Stdin)
 	say := func(format string, a ...any) { fmt.Printf(format+"\n", a...) }
+	if want := os.Getenv(helperWantPID); want != "" {
+		// Started to get a given PID (startAtPID): say whether it did.
+		if want != strconv.Itoa(os.Getpid()) {
+			say("wrongpid %d", os.Getpid())
+			return 3
+		}
+		say("atpid")
+	}
 	switch role {
 	case "hold":
 		// Claim, say "ready PID", then obey lines on stdin until it
@@ -213,7 +223,7 @@ func startHelper(t testing.TB, role, path, arg string) *helper {
 
 func startHelperCmd(t testing.TB, cmd *exec.Cmd, role, path, arg string) *helper {
 	t.Helper()
-	cmd.Env = append(helperEnv(), helperRole+"="+role, helperPath+"="+path, helperArg+"="+arg)
+	cmd.Env = append(append(helperEnv(), cmd.Env...), helperRole+"="+role, helperPath+"="+path, helperArg+"="+arg)
 	cmd.Stderr = os.Stderr
 	isolate(cmd)
 	stdin, err := cmd.StdinPipe()

@@ -173,9 +173,15 @@ func runPlatformHelper(role, path, arg string, in *bufio.Reader, say func(string
 			}
 		}
 	}
+	if play, ok := osHelpers[role]; ok {
+		return play(path, arg, in, say)
+	}
 	say("unknown role %q", role)
 	return 2
 }
+
+// osHelpers are the roles of one system's tests, which add them in init.
+var osHelpers = map[string]func(path, arg string, in *bufio.Reader, say func(string, ...any)) int{}
 
 // setuid makes this process user uid, on every thread.
 func setuid(uid string) error {
