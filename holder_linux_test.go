@@ -382,4 +382,3 @@ func TestForeignProcNamesNobody(t *testing.T) {
 		t.Error("the holder was signalled")
 	}
 }
-
