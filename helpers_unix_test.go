@@ -45,20 +45,52 @@ func runPlatformHelper(role, path, arg string, in *bufio.Reader, say func(string
 		}
 		return 0
 	case "exec":
-		// Claim, then exec this binary as "idle", in the same process;
-		// with arg "keep", call KeepOnExec first.
+		// Claim, then exec this binary as "idle-ready" (as "plant" with
+		// arg "plant"), in the same process; with arg "keep" or "plant",
+		// call KeepOnExec first.
 		g, err := Claim(path)
-		if err == nil && arg == "keep" {
+		if err == nil && (arg == "keep" || arg == "plant") {
 			err = g.KeepOnExec()
 		}
 		if err != nil {
 			say("error %v", err)
 			return 1
 		}
-		env := append(helperEnv(), helperRole+"=idle-ready")
+		next := "idle-ready"
+		if arg == "plant" {
+			next = "plant"
+		}
+		env := append(helperEnv(), helperRole+"="+next, helperPath+"="+path)
 		err = syscall.Exec(os.Args[0], os.Args[:1], env)
 		say("error %v", err)
 		return 1
+	case "plant":
+		// After an exec that kept the lock: try to write "1" into path
+		// through every inherited descriptor of it, and say "planted N"
+		// or "refused N" for each, then "ready PID"; stdin closing ends it.
+		var want unix.Stat_t
+		if err := unix.Stat(path, &want); err != nil {
+			say("error %v", err)
+			return 1
+		}
+		for fd := 3; fd < 64; fd++ {
+			var st unix.Stat_t
+			if unix.Fstat(fd, &st) != nil || st.Dev != want.Dev || st.Ino != want.Ino {
+				continue
+			}
+			_, err := unix.Pwrite(fd, []byte("1\n"), 0)
+			if err == nil {
+				err = unix.Ftruncate(fd, 2)
+			}
+			if err == nil {
+				say("planted %d", fd)
+			} else {
+				say("refused %d", fd)
+			}
+		}
+		say("ready %d", os.Getpid())
+		io.Copy(io.Discard, in)
+		return 0
 	case "manylocks":
 		// Hold arg flocks on as many files in the directory path, as the
 		// other daemons of a busy host would, until stdin closes.

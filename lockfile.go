@@ -11,6 +11,7 @@ package pidfile
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 )
 
@@ -24,6 +25,19 @@ import (
 // caller and root, or writable by its group or by others. Nothing is written
 // to a refused path, nothing is read from it, and no lock is left on it.
 var ErrUnsafeFile = errors.New("pidfile: unsafe pidfile")
+
+// errEmptyPath is the error for an empty path: an unset variable in a
+// script must not read as "no pidfile, so nothing runs".
+var errEmptyPath = fmt.Errorf("%w: empty path", fs.ErrInvalid)
+
+// openFile is openPath (see the platform files), which it spares an empty
+// path.
+func openFile(op, path string, perm uint32) (file, error) {
+	if path == "" {
+		return file{}, pathError(op, path, errEmptyPath)
+	}
+	return openPath(op, path, perm)
+}
 
 // errNoFile is what openFile returns, unwrapped, for a missing file when it
 // may not create one: Read turns it into NotExist without building an error.

@@ -12,11 +12,11 @@ import (
 var errUnsupported = fmt.Errorf("%w: pidfile needs flock(2), which %s does not have",
 	errors.ErrUnsupported, runtime.GOOS)
 
-func openFile(op, path string, _ uint32) (file, error) {
+func openPath(op, path string, _ uint32) (file, error) {
 	return file{}, pathError(op, path, errUnsupported)
 }
 
-// The methods below are unreachable: openFile never returns a file here.
+// The methods below are unreachable: openPath never returns a file here.
 
 func (*file) tryLock(bool) (bool, error)   { return false, errUnsupported }
 func (*file) unlock() error                { return errUnsupported }

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openFile opens path for locking, creating it with the permission bits
+// openPath opens path for locking, creating it with the permission bits
 // perm (less the umask) when perm is not 0, and checks through the
 // descriptor that it is a regular file with one link. The final component is
 // never followed if it is a symbolic link. With perm 0 (a reader) the file is
@@ -24,7 +24,7 @@ import (
 //
 // O_NONBLOCK keeps open from waiting for a FIFO's other end; it changes
 // nothing for the regular files that pass the check.
-func openFile(op, path string, perm uint32) (file, error) {
+func openPath(op, path string, perm uint32) (file, error) {
 	create := perm != 0
 	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY
 	if create {

@@ -26,13 +26,13 @@ import (
 // as POSIX locks only below 2^63) treats alike.
 const lockOffset = math.MaxInt64 - 1
 
-// openFile opens path for locking, creating it when perm is not 0 (the
+// openPath opens path for locking, creating it when perm is not 0 (the
 // permission bits do not apply: the file gets the ACL its folder gives), and
 // checks through the handle that it is a singly linked disk file. A final
 // reparse point (a symbolic link, a junction) is opened as itself, never
 // followed, and refused. With perm 0 a missing file is errNoFile, and a file
 // this process may not write is opened read-only.
-func openFile(op, path string, perm uint32) (file, error) {
+func openPath(op, path string, perm uint32) (file, error) {
 	name, err := windows.UTF16PtrFromString(path)
 	if err != nil {
 		return file{}, pathError(op, path, err)

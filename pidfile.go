@@ -197,9 +197,11 @@ func ClaimContext(ctx context.Context, path string) (*Guard, error) {
 type Claimer struct {
 	// Perm is the permission bits that Claim gives a file it creates, less
 	// the umask; an existing file keeps its own (on Windows a new file gets
-	// the access control list of its folder instead). Zero means 0644. It may
-	// grant read access (0644, 0640, 0600) but nothing more: nobody but the
-	// owner may write a pidfile, and nobody may execute it.
+	// the access control list of its folder instead). Zero means 0644. It
+	// must grant the owner read and write access, so that the owner can claim
+	// the file again, and may grant others read access (0644, 0640, 0600) but
+	// nothing more: nobody but the owner may write a pidfile, and nobody may
+	// execute it.
 	//
 	// Anyone who may read the file may also lock it, since flock needs only
 	// an open descriptor: with 0644, any local user can hold a stopped
@@ -219,8 +221,8 @@ func (c Claimer) Claim(path string) (*Guard, error) {
 	if perm == 0 {
 		perm = defaultPerm
 	}
-	if perm&^defaultPerm != 0 {
-		return nil, pathError(opClaim, path, fmt.Errorf("%w: Claimer.Perm %v grants more than read access to others, or execution",
+	if perm&^defaultPerm != 0 || perm&0o600 != 0o600 {
+		return nil, pathError(opClaim, path, fmt.Errorf("%w: Claimer.Perm %v: want read and write for the owner (who must reopen the file to claim it again), and at most read access for others",
 			os.ErrInvalid, perm))
 	}
 	f, err := openFile(opClaim, path, uint32(perm))

@@ -17,6 +17,28 @@ import (
 
 func ownPID() string { return strconv.Itoa(os.Getpid()) + "\n" }
 
+// An empty path, as from an unset variable in a script, is an error for
+// every call: not a missing file that nobody holds.
+func TestEmptyPathIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	calls := map[string]func() error{
+		"Claim":     func() error { _, err := Claim(""); return err },
+		"Read":      func() error { _, err := Read(""); return err },
+		"ReadExact": func() error { _, err := ReadExact(""); return err },
+		"Signal":    func() error { _, err := Signal("", os.Kill); return err },
+		"Wait":      func() error { return Wait(t.Context(), "") },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, fs.ErrInvalid) || !strings.Contains(err.Error(), "empty path") {
+			t.Errorf("%s(\"\"): %v, want an error matching fs.ErrInvalid that says the path is empty", name, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files were created: %v", entries)
+	}
+}
+
 func TestClaimCreatesFileWithPID(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	g, err := Claim(path)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -140,6 +141,31 @@ func TestKeepOnExec(t *testing.T) {
 				t.Errorf("after exec: Read = %#v, want %#v", r, want)
 			}
 		})
+	}
+}
+
+// The descriptor that KeepOnExec passes on holds the lock but cannot change
+// the content: a program run as a less privileged user after the claim (run
+// -user) must not be able to name another process in its caller's pidfile.
+// It is the only descriptor of the file that the program gets.
+func TestKeptDescriptorCannotWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	h := startHelper(t, "exec", path, "plant")
+	fds := 0
+	for l := h.line(); !strings.HasPrefix(l, "ready "); l = h.line() {
+		fds++
+		if !strings.HasPrefix(l, "refused ") {
+			t.Errorf("after exec: %s", l)
+		}
+	}
+	if fds != 1 {
+		t.Errorf("the program got %d descriptors of the pidfile, want 1", fds)
+	}
+	if got := readFile(t, path); got != strconv.Itoa(h.pid())+"\n" {
+		t.Errorf("content %q, want the program's PID %d", got, h.pid())
+	}
+	if !lockedElsewhere(t, path) {
+		t.Error("the program does not hold the lock")
 	}
 }
 

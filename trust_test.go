@@ -53,10 +53,12 @@ func TestClaimerPerm(t *testing.T) {
 	}
 }
 
-// A Perm that would let others write the file, or run it, is refused before
-// anything is created.
+// A Perm that would let others write the file, or run it, or that the owner
+// could not reopen to claim the file again, is refused before anything is
+// created.
 func TestClaimerPermRefused(t *testing.T) {
-	for _, perm := range []os.FileMode{0o664, 0o666, 0o646, 0o700, 0o744, fs.ModeSetuid | 0o644, 0o1644} {
+	for _, perm := range []os.FileMode{0o664, 0o666, 0o646, 0o700, 0o744, fs.ModeSetuid | 0o644, 0o1644,
+		0o400, 0o444, 0o200, 0o044, 0o404, 0o240} {
 		path := filepath.Join(t.TempDir(), "d.pid")
 		g, err := Claimer{Perm: perm}.Claim(path)
 		if err == nil {
