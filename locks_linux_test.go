@@ -3,11 +3,13 @@
 package pidfile
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -32,6 +34,9 @@ garbage line
 12: FLOCK  ADVISORY  WRITE notapid 00:2d:9 0 EOF
 13: FLOCK  ADVISORY  WRITE 1900 00:2e 0 EOF
 14: FLOCK  ADVISORY  WRITE 2000 zz:2f:10 0 EOF
+15: FLOCK  ADVISORY  WRITE 0 00:30:11 0 EOF
+16: FLOCK  ADVISORY  WRITE 2100 00:31:12 0 EOF
+16: FLOCK  ADVISORY  WRITE 2101 00:31:12 0 EOF
 `
 
 func TestParseLockLine(t *testing.T) {
@@ -80,6 +85,9 @@ func TestFlockHolders(t *testing.T) {
 		{"same inode, other device", mkdev(0xfd, 2), 1310731, nil, []int{1200}},
 		{"short line still parsed", mkdev(0, 0x2b), 7, []int{1700}, nil},
 		{"nothing there", mkdev(1, 1), 1, nil, nil},
+		// A holder the reader's PID namespace cannot see is listed as 0.
+		{"PID 0 is nobody", mkdev(0, 0x30), 11, nil, nil},
+		{"the first exclusive holder ends the search", mkdev(0, 0x31), 12, []int{2100}, nil},
 	} {
 		exact, others, err := flockHolders(table, tc.dev, tc.ino)
 		if err != nil || fmt.Sprint(exact) != fmt.Sprint(tc.exact) || fmt.Sprint(others) != fmt.Sprint(tc.others) {
@@ -88,6 +96,65 @@ func TestFlockHolders(t *testing.T) {
 	}
 	if _, _, err := flockHolders(filepath.Join(t.TempDir(), "none"), 1, 1); !os.IsNotExist(err) {
 		t.Errorf("missing table: err = %v, want not-exist", err)
+	}
+}
+
+// A table that takes too long to read is given up on, not read for ever:
+// here a FIFO whose writer never stops.
+func TestFlockHoldersGivesUpOnASlowTable(t *testing.T) {
+	table := filepath.Join(t.TempDir(), "locks")
+	must(t, unix.Mkfifo(table, 0o600))
+	stop := make(chan struct{})
+	wrote := make(chan error, 1)
+	go func() {
+		w, err := os.OpenFile(table, os.O_WRONLY, 0)
+		if err != nil {
+			wrote <- err
+			return
+		}
+		defer w.Close()
+		line := []byte("1: POSIX  ADVISORY  WRITE 811 00:19:4185 0 EOF\n")
+		for {
+			select {
+			case <-stop:
+				wrote <- nil
+				return
+			default:
+			}
+			if _, err := w.Write(line); err != nil {
+				wrote <- nil // the reader gave up
+				return
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+	}()
+	_, _, err := flockHolders(table, mkdev(0xfd, 1), 1310731)
+	close(stop)
+	if !errors.Is(err, errTableTooLong) {
+		t.Errorf("flockHolders on a table without end = %v, want errTableTooLong", err)
+	}
+	must(t, <-wrote)
+}
+
+// statStartTime reads field 22 after the command name, whatever the name
+// holds.
+func TestStatStartTime(t *testing.T) {
+	rest := " S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 424242 20 21\n"
+	for _, tc := range []struct {
+		stat string
+		want uint64
+		ok   bool
+	}{
+		{"123 (sleep)" + rest, 424242, true},
+		{"123 (a) b) 1 2 3)" + rest, 424242, true},
+		{"123 (x)", 0, false},
+		{"no name" + rest, 0, false},
+		{"123 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 -5 20", 0, false},
+	} {
+		got, ok := statStartTime([]byte(tc.stat))
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("statStartTime(%q) = %d, %v; want %d, %v", tc.stat, got, ok, tc.want, tc.ok)
+		}
 	}
 }
 
