@@ -26,6 +26,7 @@
 //	0    (-detach) CMD runs, holding PATH; its PID is on standard output
 //	1    PATH is held by another process, which is named
 //	2    usage error
+//	3    (-detach) CMD was executed but exited at once, or does not hold PATH
 //	4    any other error (an unsafe PATH, an unknown user, ...)
 //	126  CMD cannot be executed
 //	127  CMD is not found
@@ -62,7 +63,10 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Exit statuses shared by the subcommands.
@@ -70,7 +74,8 @@ const (
 	exitOK         = 0
 	exitNotRunning = 1 // also: held (run, stop), timed out (wait)
 	exitUsage      = 2
-	exitNoFile     = 3 // status only
+	exitNoFile     = 3 // status
+	exitNotStarted = 3 // run -detach: CMD exited at once, or does not hold PATH
 	exitUnknown    = 4
 	exitCannotExec = 126
 	exitNotFound   = 127
@@ -119,7 +124,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "wait":
 		return cmdWait(args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "pidfile: unknown subcommand %q\n%s", args[0], usage)
+	fmt.Fprintf(stderr, "pidfile: unknown subcommand %q\n%s", args[0], usage) // %q: one line
 	return exitUsage
 }
 
@@ -172,6 +177,11 @@ func (c *subcommand) parse(args []string, stdout io.Writer, onlyPath bool) (int,
 	if c.NArg() == 0 {
 		return c.fail("missing PATH"), false
 	}
+	if c.Arg(0) == "" {
+		// An unset variable in a script: no file, so nothing would seem
+		// to run, and stop would succeed.
+		return c.fail("empty PATH"), false
+	}
 	if onlyPath && c.NArg() > 1 {
 		return c.fail("more than one PATH"), false
 	}
@@ -180,8 +190,39 @@ func (c *subcommand) parse(args []string, stdout io.Writer, onlyPath bool) (int,
 
 // fail reports a usage error in one line and returns the usage exit status.
 func (c *subcommand) fail(msg string) int {
-	fmt.Fprintf(c.stderr, "pidfile %s: %s (see 'pidfile %s -h')\n", c.Name(), msg, c.Name())
+	sayf(c.stderr, "pidfile %s: %s (see 'pidfile %s -h')", c.Name(), msg, c.Name())
 	return c.usageExit
+}
+
+// negative reports a usage error for a negative duration of flag name.
+func (c *subcommand) negative(name string, d time.Duration) (int, bool) {
+	if d < 0 {
+		return c.fail("negative -" + name), true
+	}
+	return 0, false
+}
+
+// sayf writes one line to w: the message, with its control characters
+// escaped, so that a path that holds a newline cannot split the line.
+func sayf(w io.Writer, format string, a ...any) {
+	fmt.Fprintln(w, printable(fmt.Sprintf(format, a...)))
+}
+
+// printable escapes the control characters of s as Go would quote them.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // timeoutContext is a context that ends after d; for d <= 0, never.

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -140,6 +141,14 @@ func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
 
 func (d *daemon) pid() int { return d.cmd.Process.Pid }
 
+// must fails the test on err.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // stop closes the daemon's stdin and waits for it to exit.
 func (d *daemon) stop(t *testing.T) {
 	t.Helper()
@@ -160,6 +169,20 @@ func (d *daemon) signalled(t *testing.T) syscall.Signal {
 		return 0
 	}
 	return ws.Signal()
+}
+
+// A path that holds a newline or another control character is escaped in
+// messages, which stay one line each.
+func TestMessagesStayOneLine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a\nb\r.pid")
+	for _, args := range [][]string{{"status", path}, {"pid", path}, {"kill", path}, {"run", path + "/x", "--", "true"},
+		{"status", filepath.Join(dir, "no\ndir", "x.pid")}} {
+		r := pidfileCmd(t, args...)
+		if out := r.stdout + r.stderr; strings.Count(out, "\n") != 1 || !strings.Contains(out, `a\nb\r.pid`) && !strings.Contains(out, `no\ndir`) {
+			t.Errorf("%q: stdout %q, stderr %q; want one line with the path escaped", args, r.stdout, r.stderr)
+		}
+	}
 }
 
 func TestUsage(t *testing.T) {
@@ -187,6 +210,20 @@ func TestUsage(t *testing.T) {
 	}
 	if r := pidfileCmd(t, "run", "x.pid"); r.code != 2 {
 		t.Errorf("run without CMD: exit %d, want 2", r.code)
+	}
+	// An empty PATH (an unset variable in a script) is a usage error, not
+	// "no file, so nothing runs": stop must not succeed on it.
+	for _, args := range [][]string{{"stop", ""}, {"kill", ""}, {"wait", ""}, {"pid", ""}, {"status", ""},
+		{"run", "", "--", "true"}, {"wait", "-timeout", "-1s", "x.pid"}, {"stop", "-timeout", "-1s", "x.pid"},
+		{"run", "-wait", "-1s", "x.pid", "--", "true"}} {
+		want := 2
+		if args[0] == "status" {
+			want = 4
+		}
+		r := pidfileCmd(t, args...)
+		if r.code != want || strings.Count(r.stderr, "\n") != 1 || r.stdout != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d and one line", args, r.code, r.stdout, r.stderr, want)
+		}
 	}
 	if r := pidfileCmd(t, "--version"); r.code != 0 || !strings.HasPrefix(r.stdout, "pidfile ") {
 		t.Errorf("--version: exit %d, stdout %q", r.code, r.stdout)

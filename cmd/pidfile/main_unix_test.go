@@ -274,7 +274,9 @@ func TestRunMode(t *testing.T) {
 			t.Errorf("run -mode %s made %v, %v", mode, fi.Mode(), err)
 		}
 	}
-	for _, mode := range []string{"0664", "0666", "0755", "rw", "0"} {
+	// Modes others could write, and modes the owner could not reopen to
+	// claim the file again.
+	for _, mode := range []string{"0664", "0666", "0755", "rw", "0", "0400", "0444", "0200", "0440", "0044"} {
 		path := filepath.Join(dir, "bad.pid")
 		if r := pidfileCmd(t, "run", "-mode", mode, path, "--", "true"); r.code != 2 {
 			t.Errorf("run -mode %s: exit %d, want 2", mode, r.code)

@@ -56,11 +56,11 @@ func (s state) print(asJSON bool, stdout, stderr io.Writer, cmd string) {
 	case "running":
 		fmt.Fprintln(stdout, s.PID)
 	case "not-running":
-		fmt.Fprintf(out, "pidfile %s: %s: not running\n", cmd, s.Path)
+		sayf(out, "pidfile %s: %s: not running", cmd, s.Path)
 	case "no-file":
-		fmt.Fprintf(out, "pidfile %s: %s: not running (no pidfile)\n", cmd, s.Path)
+		sayf(out, "pidfile %s: %s: not running (no pidfile)", cmd, s.Path)
 	default:
-		fmt.Fprintln(stderr, s.Error) // the library's errors start "pidfile: "
+		sayf(stderr, "%s", s.Error) // the library's errors start "pidfile: "
 	}
 }
 

@@ -32,10 +32,10 @@ func cmdKill(args []string, stdout, stderr io.Writer) int {
 	_, err := pidfile.Signal(c.Arg(0), sig)
 	switch {
 	case errors.Is(err, pidfile.ErrNotRunning):
-		fmt.Fprintf(stderr, "pidfile kill: %s: not running; nothing was signalled\n", c.Arg(0))
+		sayf(stderr, "pidfile kill: %s: not running; nothing was signalled", c.Arg(0))
 		return exitNotRunning
 	case err != nil:
-		fmt.Fprintln(stderr, err)
+		sayf(stderr, "%v", err)
 		return exitUnknown
 	}
 	return exitOK
@@ -49,15 +49,18 @@ func cmdWait(args []string, stdout, stderr io.Writer) int {
 	if code, ok := c.parse(args, stdout, true); !ok {
 		return code
 	}
+	if code, bad := c.negative("timeout", *timeout); bad {
+		return code
+	}
 	ctx, cancel := timeoutContext(*timeout)
 	defer cancel()
 	err := pidfile.Wait(ctx, c.Arg(0))
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintf(stderr, "pidfile wait: %s: still held after %v\n", c.Arg(0), *timeout)
+		sayf(stderr, "pidfile wait: %s: still held after %v", c.Arg(0), *timeout)
 		return exitNotRunning
 	case err != nil:
-		fmt.Fprintln(stderr, err)
+		sayf(stderr, "%v", err)
 		return exitUnknown
 	}
 	return exitOK
@@ -94,8 +97,8 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return c.fail(fmt.Sprintf("unknown signal %q", *name))
 	}
-	if *timeout < 0 {
-		return c.fail("negative -timeout")
+	if code, bad := c.negative("timeout", *timeout); bad {
+		return code
 	}
 	path := c.Arg(0)
 	for i, step := range []struct {
@@ -107,7 +110,7 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 			return exitOK
 		}
 		if err != nil {
-			fmt.Fprintln(stderr, err)
+			sayf(stderr, "%v", err)
 			return exitUnknown
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), step.wait)
@@ -117,13 +120,13 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 		case err == nil:
 			return exitOK
 		case !errors.Is(err, context.DeadlineExceeded):
-			fmt.Fprintln(stderr, err)
+			sayf(stderr, "%v", err)
 			return exitUnknown
 		case i == 0:
-			fmt.Fprintf(stderr, "pidfile stop: %s: process %d still holds it after %v; sending KILL\n", path, pid, step.wait)
+			sayf(stderr, "pidfile stop: %s: process %d still holds it after %v; sending KILL", path, pid, step.wait)
 		}
 	}
-	fmt.Fprintf(stderr, "pidfile stop: %s: still held by %s after KILL\n", path, holderNow(path))
+	sayf(stderr, "pidfile stop: %s: still held by %s after KILL", path, holderNow(path))
 	return exitNotRunning
 }
 
