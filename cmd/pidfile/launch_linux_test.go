@@ -13,11 +13,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // orphan is a daemon that pidfile run -detach started, adopted by this
@@ -324,18 +327,22 @@ func TestRunDetachLog(t *testing.T) {
 	if err := os.WriteFile(log, []byte("before\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d := detach(t, filepath.Join(dir, "d.pid"), []string{"-log", log}, "sh", "-c", "echo out; echo err >&2")
-	if ws := d.wait(t); ws.ExitStatus() != 0 {
-		t.Fatalf("the daemon ended with %v", ws)
-	}
-	if got, _ := os.ReadFile(log); string(got) != "before\nout\nerr\n" {
-		t.Errorf("log holds %q, want the old line, then stdout, then stderr", got)
+	detach(t, filepath.Join(dir, "d.pid"), []string{"-log", log}, "sh", "-c", "echo out; echo err >&2; exec sleep 3600")
+	want := "before\nout\nerr\n"
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		got, _ := os.ReadFile(log)
+		if string(got) == want {
+			break
+		}
+		if time.Now().After(deadline) || !strings.HasPrefix(want, string(got)) {
+			t.Fatalf("log holds %q, want the old line, then stdout, then stderr", got)
+		}
+		time.Sleep(time.Millisecond)
 	}
 
 	// A new log gets 0640 less the umask; a symbolic link is refused.
 	fresh := filepath.Join(dir, "new.log")
-	d = detach(t, filepath.Join(dir, "e.pid"), []string{"-log", fresh}, "true")
-	d.wait(t)
+	detach(t, filepath.Join(dir, "e.pid"), []string{"-log", fresh}, "sleep", "3600")
 	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm()&^0o640 != 0 || fi.Mode().Perm()&0o600 != 0o600 {
 		t.Errorf("new log: %v, %v; want mode 0640 less the umask", fi.Mode(), err)
 	}
@@ -511,5 +518,139 @@ func TestStartStopDaemonStopsDetached(t *testing.T) {
 	}
 	if r := pidfileCmd(t, "status", path); r.code != 1 {
 		t.Errorf("status after the stop: exit %d, want 1", r.code)
+	}
+}
+
+// run -detach reports success only for a command that runs holding the
+// pidfile a moment after its exec: one that exits at once, is killed, or lets
+// go of the lock is an error (exit 3), in one line, and leaves nothing
+// running and nothing locked.
+func TestRunDetachConfirmsTheStart(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, script, says string
+	}{
+		{"exits", `exit 7`, "exited with status 7"},
+		{"killed", `kill -9 $$`, "killed"},
+		{"lets go", `for fd in 3 4 5 6 7 8 9; do eval "exec $fd<&-"; done; exec sleep "$0"`, "does not hold"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name+".pid")
+			stopAtEnd(t, path)
+			mark := marker()
+			r := pidfileCmd(t, "run", "-detach", path, "--", "sh", "-c", tc.script, mark)
+			if r.code != 3 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, tc.says) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 3 and one line saying %q", r.code, r.stdout, r.stderr, tc.says)
+			}
+			if startedWith(t, mark) {
+				t.Error("the command was left running")
+			}
+			if exitCode(t, lookTool(t, "flock"), "-n", path, "true") != 0 {
+				t.Error("the pidfile was left locked")
+			}
+		})
+	}
+}
+
+// A daemon run as another user gets a descriptor of the pidfile that holds
+// the lock but cannot change the content: it cannot name another process in
+// root's pidfile.
+func TestRunUserCannotWriteThePidfile(t *testing.T) {
+	requireRoot(t)
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "d.pid")
+	log := filepath.Join(dir, "d.log")
+	const plant = `for f in /proc/$$/fd/*; do [ "$(readlink "$f")" = "$0" ] && n=${f##*/}; done
+if [ -z "$n" ]; then echo no descriptor; elif eval "printf '1\n' >&$n" 2>/dev/null; then echo planted; else echo refused; fi
+exec sleep 3600`
+	d := detach(t, path, []string{"-user", "nobody", "-log", log}, "sh", "-c", plant, path)
+	var said string
+	for deadline := time.Now().Add(60 * time.Second); said == "" && time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		b, _ := os.ReadFile(log)
+		said = string(b)
+	}
+	if said != "refused\n" {
+		t.Errorf("the daemon, as nobody, said %q; want it refused a write to its descriptor of the pidfile", said)
+	}
+	if got, _ := os.ReadFile(path); string(got) != strconv.Itoa(d.pid)+"\n" {
+		t.Errorf("the pidfile holds %q, want the daemon's PID %d", got, d.pid)
+	}
+	if r := pidfileCmd(t, "pid", path); r.stdout != strconv.Itoa(d.pid)+"\n" {
+		t.Errorf("pid: %q, want the daemon %d", r.stdout, d.pid)
+	}
+}
+
+// The "waiting" of run -detach -wait is for the operator's terminal, not the
+// daemon's log.
+func TestRunDetachWaitSaysSoOnTheTerminal(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "d.pid")
+	log := filepath.Join(dir, "d.log")
+	holder := startRun(t, path)
+	stopAtEnd(t, path)
+	d := start(t, bin, "run", "-detach", "-wait", "60s", "-log", log, path, "--", "sleep", "3600")
+	if l := d.stderrLine(t); !strings.Contains(l, "held by process "+strconv.Itoa(holder.pid())) || !strings.Contains(l, "waiting") {
+		t.Errorf("run -detach -wait said %q on its standard error, want that it waits for %d", l, holder.pid())
+	}
+	holder.stop(t)
+	<-d.done
+	if code := d.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("run -detach -wait: exit %d", code)
+	}
+	if b, _ := os.ReadFile(log); strings.Contains(string(b), "waiting") {
+		t.Errorf("the log holds %q", b)
+	}
+}
+
+// The daemon starts with no signal ignored or blocked, whatever its caller
+// ignored (nohup, a shell's &) or blocked.
+func TestRunDetachResetsSignals(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	stopAtEnd(t, path)
+	cmd := exec.Command("sh", "-c", `trap "" HUP INT; exec "$0" "$@"`, bin, "run", "-detach", path, "--", "sleep", "3600")
+	// The mask is the forking thread's, which this goroutine keeps.
+	runtime.LockOSThread()
+	var usr1, old unix.Sigset_t
+	usr1.Val[0] = 1 << (syscall.SIGUSR1 - 1)
+	must(t, unix.PthreadSigmask(unix.SIG_BLOCK, &usr1, &old))
+	out, err := cmd.Output()
+	unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	runtime.UnlockOSThread()
+	pid, perr := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil || perr != nil {
+		t.Fatalf("run -detach: %v, %q", err, out)
+	}
+	adopt(t, pid)
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	must(t, err)
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, _ := strings.Cut(l, ":\t"); (k == "SigBlk" || k == "SigIgn") && strings.Trim(v, "0") != "" {
+			t.Errorf("the daemon's %s is %s, want none", k, v)
+		}
+	}
+}
+
+// -log refuses a file that another user owns or may write, and the pidfile
+// itself, before anything starts.
+func TestRunDetachLogRefusals(t *testing.T) {
+	requireRoot(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "d.pid")
+	must(t, os.WriteFile(path, nil, 0o644))
+	others := filepath.Join(dir, "others.log")
+	must(t, os.WriteFile(others, nil, 0o600))
+	must(t, os.Chown(others, 65534, 65534))
+	writable := filepath.Join(dir, "writable.log")
+	must(t, os.WriteFile(writable, nil, 0o600))
+	must(t, os.Chmod(writable, 0o620))
+	for log, says := range map[string]string{others: "owned by user 65534", writable: "writable by its group", path: "the pidfile"} {
+		mark := marker()
+		r := pidfileCmd(t, "run", "-detach", "-log", log, path, "--", "sleep", mark)
+		if r.code != 4 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, says) || startedWith(t, mark) {
+			t.Errorf("-log %s: exit %d, stderr %q; want 4, one line saying %q, and nothing started", log, r.code, r.stderr, says)
+		}
 	}
 }

@@ -11,8 +11,12 @@ package main
 // status pipe. The child claims, switches user, and executes the command in
 // its own place; the pipe, close-on-exec, tells the parent how that went:
 // "exec" just before execve, then end of file if execve succeeded, or a line
-// "STATUS MESSAGE" for any failure. So the parent returns only once the
-// command runs holding the lock, and otherwise reports exactly why not.
+// "STATUS MESSAGE" for any failure; a line "note MESSAGE" is for the
+// operator's terminal on the way. A command that was executed may still die
+// at once (a missing shared library, a bad configuration), so the parent
+// watches it for a moment and then checks that it holds the lock: it
+// returns success only for a command that runs holding the lock, and
+// otherwise reports exactly why not.
 
 import (
 	"bufio"
@@ -43,15 +47,30 @@ cannot get there, it says why on standard error and leaves nothing running and
 no lock held.
 
 Exit status: 1 if another process holds PATH (naming it), 127 if CMD is not
-found, 126 if it cannot be executed, 2 for usage errors, 4 for any other
+found, 126 if it cannot be executed, 2 for usage errors, 3 (-detach) if CMD
+was executed but exited at once or does not hold PATH, 4 for any other
 error; otherwise, in the foreground, CMD's own, and with -detach, 0.
 `
 
 // detachedRun is the hidden subcommand that the child of run -detach runs.
 const detachedRun = "_detached-run"
 
-// execMarker is what the detached child writes just before execve.
-const execMarker = "exec\n"
+// execMarker is what the detached child writes just before execve; a line
+// that starts with notePrefix is a message for the operator.
+const (
+	execMarker = "exec\n"
+	notePrefix = "note "
+)
+
+// startCheck is how long run -detach watches a command it executed before
+// it checks that the command holds the lock: long enough for a command that
+// cannot run at all (a missing shared library, a bad option) to have
+// exited, short enough to add little to a start.
+const startCheck = 200 * time.Millisecond
+
+// reportWait bounds how long run -detach waits for a child that ended its
+// status pipe without executing the command to exit.
+const reportWait = 5 * time.Second
 
 // launch is what run was asked to do.
 type launch struct {
@@ -91,9 +110,12 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 	if *logPath != "" && !*detach {
 		return c.fail("-log needs -detach")
 	}
+	if code, bad := c.negative("wait", *wait); bad {
+		return code
+	}
 	perm, err := strconv.ParseUint(*mode, 8, 32)
-	if err != nil || perm == 0 || perm&^0o644 != 0 {
-		return c.fail(fmt.Sprintf("-mode %s: want 0644, 0640, 0600 or another mode that only the owner may write", *mode))
+	if err != nil || perm&^0o644 != 0 || perm&0o600 != 0o600 {
+		return c.fail(fmt.Sprintf("-mode %s: want 0644, 0640 or 0600: read and write for the owner, at most read for others", *mode))
 	}
 	l.perm = fs.FileMode(perm)
 
@@ -119,21 +141,27 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 		}
 	}
 	if *detach && !detachedChild {
-		return startDetached(args, *logPath, stdout, stderr)
+		return startDetached(args, l, *logPath, stdout, stderr)
 	}
-	return l.claimAndExec(r, stderr)
+	if detachedChild {
+		// The daemon starts with every signal at its default and none
+		// blocked, whatever the caller ignored or blocked (nohup, a
+		// shell's &, an init system's mask).
+		resetSignals()
+	}
+	return l.claimAndExec(r)
 }
 
 // claimAndExec claims the pidfile, becomes the user if asked, and executes
 // CMD in place of this process. It returns only on failure, with the lock
 // released.
-func (l launch) claimAndExec(r reporter, stderr io.Writer) int {
+func (l launch) claimAndExec(r reporter) int {
 	claimer := pidfile.Claimer{Perm: l.perm}
 	g, err := claimer.Claim(l.path)
 	var locked *pidfile.LockedError
 	if errors.As(err, &locked) && l.wait > 0 {
 		// Say so, for the operator who wonders why nothing happens yet.
-		fmt.Fprintf(stderr, "pidfile run: %s is held by %s; waiting up to %v\n", l.path, holderText(locked), l.wait)
+		r.note("pidfile run: %s is held by %s; waiting up to %v", l.path, holderText(locked), l.wait)
 		ctx, cancel := timeoutContext(l.wait)
 		g, err = claimer.ClaimContext(ctx, l.path)
 		cancel()
@@ -156,7 +184,12 @@ func (l launch) claimAndExec(r reporter, stderr io.Writer) int {
 		g.Close()
 		return r.fail(exitUnknown, "%v", err)
 	}
-	r.execing()
+	if err := r.execing(); err != nil {
+		// The parent could not be told that the command runs: it must
+		// not run unseen.
+		g.Close()
+		return exitUnknown
+	}
 	err = execInPlace(l.bin, l.argv, env)
 	// Only a failed exec returns; the lock must not outlive it.
 	g.Close()
@@ -176,28 +209,41 @@ type reporter struct {
 
 // fail reports the message and returns code.
 func (r reporter) fail(code int, format string, a ...any) int {
-	msg := fmt.Sprintf(format, a...)
 	if r.status != nil {
-		fmt.Fprintf(r.status, "%d %s\n", code, strings.ReplaceAll(msg, "\n", " "))
+		fmt.Fprintf(r.status, "%d %s\n", code, printable(fmt.Sprintf(format, a...)))
 	} else {
-		fmt.Fprintln(r.stderr, msg)
+		sayf(r.stderr, format, a...)
 	}
 	return code
 }
 
-// execing tells the parent of a detached child that execve comes next.
-func (r reporter) execing() {
+// note says something to the operator on the way: on standard error, or,
+// in the child of run -detach (whose standard error is the log), through
+// the status pipe to the parent, which says it on its own.
+func (r reporter) note(format string, a ...any) {
 	if r.status != nil {
-		io.WriteString(r.status, execMarker)
+		fmt.Fprintf(r.status, "%s%s\n", notePrefix, printable(fmt.Sprintf(format, a...)))
+	} else {
+		sayf(r.stderr, format, a...)
 	}
+}
+
+// execing tells the parent of a detached child that execve comes next.
+func (r reporter) execing() error {
+	if r.status == nil {
+		return nil
+	}
+	_, err := io.WriteString(r.status, execMarker)
+	return err
 }
 
 // startDetached starts the child of run -detach with args (run's own), waits
 // for the status pipe to say how it went, and reports it: the child's PID on
-// stdout if it executed CMD.
-func startDetached(args []string, logPath string, stdout, stderr io.Writer) int {
+// stdout once it has executed CMD, and CMD has neither exited at once nor
+// let go of the pidfile.
+func startDetached(args []string, l launch, logPath string, stdout, stderr io.Writer) int {
 	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "pidfile run: "+format+"\n", a...)
+		sayf(stderr, "pidfile run: "+format, a...)
 		return exitUnknown
 	}
 	null, err := os.Open(os.DevNull)
@@ -207,7 +253,7 @@ func startDetached(args []string, logPath string, stdout, stderr io.Writer) int 
 	defer null.Close()
 	out, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if logPath != "" {
-		out, err = openLog(logPath)
+		out, err = openLog(logPath, l.path)
 	}
 	if err != nil {
 		return fail("-log: %v", err)
@@ -234,24 +280,90 @@ func startDetached(args []string, logPath string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail("%v", err)
 	}
+	exited := make(chan struct{})
+	go func() {
+		child.Wait()
+		close(exited)
+	}()
 	// The pipe ends when the child has executed CMD, or has exited.
 	sc := bufio.NewScanner(status)
 	execed := false
 	for sc.Scan() {
-		if line := sc.Text(); line+"\n" == execMarker {
+		line := sc.Text()
+		if note, ok := strings.CutPrefix(line, notePrefix); ok {
+			fmt.Fprintln(stderr, note) // made printable by the child
+		} else if line+"\n" == execMarker {
 			execed = true
 		} else if code, msg, ok := parseStatus(line); ok {
-			child.Wait()
+			<-exited
 			fmt.Fprintln(stderr, msg)
 			return code
 		}
 	}
 	if !execed {
-		err := child.Wait()
-		return fail("the detached process ended before it could execute the command (%v)", err)
+		select {
+		case <-exited:
+		case <-time.After(reportWait):
+			child.Process.Kill()
+			<-exited
+		}
+		return fail("the detached process ended before it could execute the command (%v)", child.ProcessState)
 	}
-	fmt.Fprintln(stdout, child.Process.Pid)
+	pid := child.Process.Pid
+	select {
+	case <-exited:
+		sayf(stderr, "pidfile run: %s (process %d) %s right after it started", l.argv[0], pid, exitText(child.ProcessState))
+		return exitNotStarted
+	case <-time.After(startCheck):
+	}
+	if why := holds(l.path, pid); why != "" {
+		// Left running, it would run unguarded: a second start would
+		// succeed beside it.
+		sayf(stderr, "pidfile run: %s (process %d) runs, but %s; stopping it", l.argv[0], pid, why)
+		stopChild(child, exited)
+		return exitNotStarted
+	}
+	fmt.Fprintln(stdout, pid)
 	return exitOK
+}
+
+// stopChild ends a child that run -detach will not report as started: TERM,
+// then KILL if it is still there after killWait; it returns once the child
+// has exited.
+func stopChild(child *exec.Cmd, exited <-chan struct{}) {
+	child.Process.Signal(signals["TERM"])
+	select {
+	case <-exited:
+	case <-time.After(killWait):
+		child.Process.Kill()
+		<-exited
+	}
+}
+
+// holds says why process pid does not hold path, or "" if it does.
+func holds(path string, pid int) string {
+	r, err := pidfile.ReadExact(path)
+	if err != nil {
+		return "who holds " + path + " cannot be told: " + err.Error()
+	}
+	switch r := r.(type) {
+	case pidfile.LockedBy:
+		if r.PID == pid {
+			return ""
+		}
+		return path + " is held by process " + strconv.Itoa(r.PID)
+	case pidfile.NotHeld:
+		r.Guard.Close()
+	}
+	return "does not hold " + path + " (did it close the descriptor it inherited?)"
+}
+
+// exitText says how a process ended.
+func exitText(ps *os.ProcessState) string {
+	if ws, ok := ps.Sys().(interface{ Signaled() bool }); ok && ws.Signaled() {
+		return "was killed (" + ps.String() + ")"
+	}
+	return "exited with status " + strconv.Itoa(ps.ExitCode())
 }
 
 // parseStatus parses a "STATUS MESSAGE" line from the status pipe.

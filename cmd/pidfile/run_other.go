@@ -21,4 +21,5 @@ func becomeUser(*account) error                    { return errors.ErrUnsupporte
 func detachedAttr() *syscall.SysProcAttr           { return nil }
 func closeOnExec(*os.File)                         {}
 func selfExecutable() (string, error)              { return os.Executable() }
-func openLog(string) (*os.File, error)             { return nil, errors.ErrUnsupported }
+func openLog(string, string) (*os.File, error)     { return nil, errors.ErrUnsupported }
+func resetSignals()                                {}

@@ -73,8 +73,11 @@ func selfExecutable() (string, error) {
 // openLog opens the -log file for appending, creating it with mode 0640 less
 // the umask. A final symbolic link is not followed, and only a regular file
 // with one link or a character device (/dev/console) is accepted: root must
-// not be made to append to a file someone linked into a log directory.
-func openLog(path string) (*os.File, error) {
+// not be made to append to a file someone linked into a log directory. An
+// existing regular file must be one that Claim would accept as a pidfile
+// (owned by root or the caller, writable by nobody else: another user who may
+// write it could replace what the daemon logs), and not the pidfile itself.
+func openLog(path, pidfile string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0o640)
 	if err != nil {
 		return nil, err
@@ -84,6 +87,7 @@ func openLog(path string) (*os.File, error) {
 		f.Close()
 		return nil, err
 	}
+	var pst syscall.Stat_t
 	switch {
 	case st.Mode&syscall.S_IFMT == syscall.S_IFCHR:
 	case st.Mode&syscall.S_IFMT != syscall.S_IFREG:
@@ -92,6 +96,15 @@ func openLog(path string) (*os.File, error) {
 	case st.Nlink != 1:
 		f.Close()
 		return nil, fmt.Errorf("%s: a regular file with %d hard links", path, st.Nlink)
+	case st.Uid != 0 && int(st.Uid) != os.Geteuid():
+		f.Close()
+		return nil, fmt.Errorf("%s: owned by user %d, not by root or by this process's user %d", path, st.Uid, os.Geteuid())
+	case st.Mode&0o022 != 0:
+		f.Close()
+		return nil, fmt.Errorf("%s: writable by its group or by others (mode %#o)", path, st.Mode&0o7777)
+	case syscall.Lstat(pidfile, &pst) == nil && pst.Dev == st.Dev && pst.Ino == st.Ino:
+		f.Close()
+		return nil, fmt.Errorf("%s: this is the pidfile", path)
 	}
 	// O_NONBLOCK only kept the open from waiting on a FIFO's reader.
 	if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
