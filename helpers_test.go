@@ -165,7 +165,7 @@ func runHelper(role, path, arg string) int {
 		return 0
 	case "claim":
 		_, err := Claim(path)
-		say("claim %v (ErrPermission %v)", err, errors.Is(err, fs.ErrPermission))
+		say("claim %v (ErrPermission %v) pid %d", err, errors.Is(err, fs.ErrPermission), os.Getpid())
 		return 0
 	case "exit":
 		return 0
@@ -179,7 +179,14 @@ func runHelper(role, path, arg string) int {
 	case "decoy":
 		// A live process that is not the holder. It does not handle
 		// SIGTERM, so the Go runtime makes it exit at once if it gets
-		// one, and it can no longer answer a ping.
+		// one, and it can no longer answer a ping. With arg "ruid N",
+		// its real user ID is N, its effective and saved ones stay.
+		if uid, ok := strings.CutPrefix(arg, "ruid "); ok {
+			if err := setRealUID(uid); err != nil {
+				say("error %v", err)
+				return 1
+			}
+		}
 		say("ready %d", os.Getpid())
 		for {
 			l, err := in.ReadString('\n')

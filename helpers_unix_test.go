@@ -224,6 +224,16 @@ func setuid(uid string) error {
 	return syscall.Setuid(n)
 }
 
+// setRealUID makes uid this process's real user ID alone, on every thread,
+// as a set-user-ID program that a user started runs.
+func setRealUID(uid string) error {
+	n, err := strconv.Atoi(uid)
+	if err != nil {
+		return err
+	}
+	return syscall.Setresuid(n, -1, -1)
+}
+
 // isolate starts the helper in a process group of its own, so that it and
 // whatever it starts are killed and reaped together.
 func isolate(cmd *exec.Cmd) {

@@ -24,7 +24,8 @@ func runPlatformHelper(role, _, _ string, _ *bufio.Reader, say func(string, ...a
 	return 2
 }
 
-func setuid(string) error { return errors.ErrUnsupported }
+func setuid(string) error     { return errors.ErrUnsupported }
+func setRealUID(string) error { return errors.ErrUnsupported }
 
 // adoptOrphans, isolate and reapGroup have nothing to do: no helper starts a
 // process of its own on Windows.

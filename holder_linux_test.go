@@ -76,12 +76,24 @@ func readLoopHelper(path, arg string, _ *bufio.Reader, say func(string, ...any))
 func TestReadersAreNeverHolders(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	writeFile(t, path, "")
-	var readers []*helper
-	for range 3 {
-		h := startHelper(t, "readloop", path, "3000")
-		h.expect("ready ")
-		readers = append(readers, h)
+	startReaders := func() []*helper {
+		var readers []*helper
+		for range 3 {
+			h := startHelper(t, "readloop", path, "20000")
+			h.expect("ready ")
+			readers = append(readers, h)
+		}
+		return readers
 	}
+	// Readers alone name nobody.
+	readers := startReaders()
+	for _, r := range readers {
+		if l := r.line(); l != "named " {
+			t.Errorf("reader %d: %q, want nobody named (readers: %v)", r.pid(), l, pids(readers))
+		}
+	}
+	// Beside a claimer, they name it or nobody, and its claims succeed.
+	readers = startReaders()
 	claims := 0
 	for done := 0; done < len(readers); {
 		g, err := Claim(path)
@@ -92,11 +104,8 @@ func TestReadersAreNeverHolders(t *testing.T) {
 		must(t, g.Close())
 		select {
 		case l := <-readers[done].lines:
-			named := strings.Fields(strings.TrimPrefix(l, "named"))
-			for _, pid := range named {
-				// A reader may name this process, which claims; or
-				// nobody (0) for a holder met between its lock and
-				// its write.
+			for _, pid := range strings.Fields(strings.TrimPrefix(l, "named")) {
+				// 0: a claim met between its lock and its write.
 				if pid != strconv.Itoa(os.Getpid()) && pid != "0" {
 					t.Errorf("reader %d named %s as the holder (readers: %v; line %q)", readers[done].pid(), pid, pids(readers), l)
 				}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func ownPID() string { return strconv.Itoa(os.Getpid()) + "\n" }
@@ -366,9 +367,23 @@ func TestReadHolderNeverWrites(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	writeFile(t, path, "-1\n")
 	holdForeignLock(t, path)
+	retries := 0
+	testHookRetry = func() { retries++ }
+	defer func() { testHookRetry = nil }()
+	start := time.Now()
 	r, err := Read(path)
+	waited := time.Since(start)
 	if !errors.Is(err, ErrLocked) || !errors.Is(err, ErrInvalidContent) {
 		t.Fatalf("Read = %#v, %v; want an error matching ErrLocked and ErrInvalidContent", r, err)
+	}
+	// The window, 50 ms as the README says: Read gives up no sooner, and
+	// within a few retries of it (each sleep lasts at least what it asks,
+	// 1 ms doubling to 10 ms, so a longer window shows as more retries).
+	if waited < 50*time.Millisecond {
+		t.Errorf("Read gave up after %v, before the write window of 50ms", waited)
+	}
+	if retries < 2 || retries > 8 {
+		t.Errorf("Read retried %d times in the write window; want 2 to 8 for 50ms", retries)
 	}
 	if !strings.Contains(err.Error(), `"-1\n"`) || !strings.Contains(err.Error(), path) {
 		t.Errorf("message %q does not quote the content and name the path", err)

@@ -76,6 +76,20 @@ func TestDecoyInOtherUsersFile(t *testing.T) {
 	checkDecoyIgnored(t, path, decoy, holder)
 }
 
+// A process whose real user ID is the file's owner but whose effective and
+// saved ones are root's (a set-user-ID program that the owner started) does
+// not run as the owner alone: the owner cannot point at it.
+func TestDecoyOwnersOnlyByRealUID(t *testing.T) {
+	requireRoot(t)
+	path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
+	decoy := startHelper(t, "decoy", "", "ruid "+strconv.Itoa(nobody))
+	decoy.expect("ready ")
+	writeFile(t, path, strconv.Itoa(decoy.pid())+"\n")
+	must(t, os.Chown(path, nobody, nobody))
+	holder := startFlock(t, path, nobody)
+	checkDecoyIgnored(t, path, decoy, holder)
+}
+
 // Root's own file, but writable by its group or by others: anyone could
 // have written the decoy's PID.
 func TestDecoyInWritableRootFile(t *testing.T) {
