@@ -26,8 +26,7 @@ type budget struct {
 }
 
 var budgets = []budget{
-	{"Claim", 7, 3, "open for writing, fstat, open read-only (/proc/self/fd/N), flock, pwrite, ftruncate, " +
-		"close the writable descriptor"},
+	claimBudget,
 	{"Close", 1, 0, "close"},
 	{"ReadNotExist", 1, 1, "open"},
 	{"ReadNotHeld", 3, 2, "open, fstat, flock"},

@@ -17,3 +17,8 @@ func requireLinuxKernel(t *testing.T) {
 
 // withoutKernelTable does nothing: there is no table to hide.
 func withoutKernelTable(*testing.T) {}
+
+// claimBudget is what Claim costs where a descriptor cannot be reopened:
+// the path is opened again and checked.
+var claimBudget = budget{"Claim", 8, 3, "open for writing, fstat, open read-only (the path again), fstat (the same file?), " +
+	"flock, pwrite, ftruncate, close the writable descriptor"}

@@ -11,7 +11,9 @@
 // caller's PID into it. The lock is the truth: the kernel releases it when the
 // holder exits, however it exits, so a pidfile left behind by a crash is never
 // mistaken for a running daemon, and no PID is ever guessed to be stale with
-// kill(pid, 0). The content is only a label that names the holder.
+// kill(pid, 0). The content is only a label that names the holder. Readers
+// (Read, Signal, Wait) test the lock with a shared flock, which keeps claims
+// out but never other readers: a reader is never taken for the holder.
 //
 // # Pidfiles are never removed
 //
@@ -42,10 +44,16 @@
 // at its own processes. A PID that names the reader itself is believed only
 // while the reader holds a Guard on the file.
 //
-// Otherwise the kernel's lock table names the holder (Linux), and where there
-// is no table, or it names no holder visible from here, the holder stays
-// unnamed: a *LockedError with PID 0 that matches ErrUntrustedContent. Claim
-// refuses to claim a file that it would not believe. Debian's
+// Otherwise the kernel's lock table names the holder (Linux): the process
+// that took the lock, if it is seen to have the file open still, or, where a
+// reader may not see its descriptors, if it started before the content of a
+// file that nobody else could have written last changed (a PID reused since
+// names a process that started later); never the reader itself, unless it
+// holds a Guard. Where there is no table, or /proc belongs to another PID
+// namespace than the reader's, or the table names no holder visible from
+// here, the holder stays unnamed: a *LockedError with PID 0 that matches
+// ErrUntrustedContent. Claim refuses to claim a file that it would not
+// believe. Debian's
 // start-stop-daemon applies the same rule to pidfiles, and systemd believes a
 // PID from a file that an unprivileged user could write only for a process in
 // the service's own cgroup.
@@ -170,7 +178,14 @@ var (
 // It creates the file if it is missing, takes an exclusive, non-blocking
 // flock(2) on it, and only then replaces the content with the caller's PID
 // and a newline. The lock lasts until the Guard is closed or the process
-// exits; dropping the Guard does not release it.
+// exits; dropping the Guard does not release it. Where only readers hold the
+// file (their shared locks last microseconds), Claim waits for them, up to a
+// second, rather than fail.
+//
+// On Unix the lock is taken on a read-only open file description of the
+// file, and the PID written through a second, writable one that is closed
+// before Claim returns: the Guard holds no descriptor that can change the
+// content (see KeepOnExec).
 //
 // If another process holds the lock, Claim returns a *LockedError (matching
 // ErrLocked) that names the holder as Read would, and the file is left
@@ -434,7 +449,10 @@ func (g *Guard) useOpen(op string, fn func(*file) error) error {
 // close-on-exec on the Guard's descriptor, so that after syscall.Exec the new
 // program holds the lock, and the pidfile, which names this process's PID,
 // names it. This is how a wrapper claims a pidfile for a program that knows
-// nothing of pidfiles (cmd/pidfile's run).
+// nothing of pidfiles (cmd/pidfile's run). The descriptor is read-only, so a
+// program run as a less privileged user after the claim cannot change what
+// the file says (except on NFS, where an exclusive flock needs a writable
+// descriptor).
 //
 // Call it right before syscall.Exec. Until then, every child this process
 // starts inherits the descriptor too and keeps the lock held after this
@@ -453,8 +471,10 @@ type Result interface{ result() }
 type NotExist struct{}
 
 // NotHeld is the Result for a pidfile that no process held. To find that out,
-// Read took the lock itself: the caller now holds it and must Close Guard.
-// Until then, Claim by anyone else fails. The content is untouched.
+// Read took a shared lock itself: the caller now holds it and must Close
+// Guard. Until then, Claim by anyone else fails (after waiting up to a second
+// for the lock to go); other readers may hold such a lock at the same time.
+// The content is untouched.
 type NotHeld struct{ Guard *Guard }
 
 // LockedBy is the Result for a pidfile that another process holds.
@@ -506,9 +526,10 @@ func (LockedBy) result() {}
 // ReadExact is the exact one, for tools that report on anyone's.
 //
 // Read never creates a file: a missing path is NotExist. Otherwise it tries
-// to take the lock without waiting: if it gets it, the result is NotHeld and
-// the caller holds the lock until it closes the Guard; if another process
-// holds it, the result is LockedBy with that process's PID.
+// to take a shared lock without waiting: if it gets it, nobody holds the
+// pidfile, the result is NotHeld and the caller holds the shared lock until
+// it closes the Guard; if a claim holds the exclusive lock, the result is
+// LockedBy with the holder's PID.
 //
 // The PID is the content's if the content names a live process and is
 // believed (see "Whom to believe" in the package documentation): then Read
@@ -529,9 +550,9 @@ func (LockedBy) result() {}
 // Two corners remain where believed content can name a process that no
 // longer holds the lock, for a reader that does not ask the table: for
 // microseconds after a new holder takes the lock, the previous holder, if it
-// is still alive; and a live process that wrote its PID, then handed its
-// descriptor to a child and closed its own. ReadExact and Signal ask the
-// kernel and are not fooled.
+// is still alive; and a process that wrote its PID, then handed its
+// descriptor to a child and closed its own (or exited, and its PID was
+// reused). ReadExact and Signal ask the kernel and are not fooled.
 //
 // Read needs only read permission on the file. It refuses the same kinds of
 // file as Claim (ErrUnsafeFile), but reads a file that other users could
@@ -543,10 +564,12 @@ func Read(path string) (Result, error) {
 // ReadExact is Read that takes the holder from the kernel's lock table
 // wherever the system has one (Linux, with /proc mounted), never from the
 // content alone: a LockedBy then has Source FromKernel and names the process
-// that /proc/locks and lslocks(8) name, once it is seen to have the file open
-// (a process that handed its descriptor on and closed its own is not named;
-// see ErrInheritedLock). Where the table names no holder visible from here,
-// or there is none, ReadExact answers as Read does.
+// that /proc/locks and lslocks(8) name, once it is confirmed (see "Whom to
+// believe"; a process that handed its descriptor on and closed its own is not
+// named, see ErrInheritedLock). A holder that the table names but that cannot
+// be confirmed is never named, nor is any where /proc belongs to another PID
+// namespace. Where the table names no holder visible from here, or there is
+// none, ReadExact answers as Read does.
 //
 // Use ReadExact to show a PID to a person or to another program, and
 // wherever the content may be older or less trustworthy than the lock (a

@@ -37,10 +37,12 @@ const signalAttempts = 5
 // through the pidfd, so a process that exited and whose PID was reused is
 // never signalled. If the
 // holder changes during the call, Signal starts over. If the holder is not
-// visible in this PID namespace, Signal fails rather than guess. Without a
-// lock table (/proc not mounted), the content's PID is signalled through a
-// pidfd, which still never reaches a reused PID but can reach a previous
-// holder that is alive in the microseconds after a new one takes the lock.
+// visible in this PID namespace, or cannot be confirmed (see "Whom to
+// believe"), or /proc belongs to another PID namespace than the caller's,
+// Signal fails rather than guess. Without a lock table (/proc not mounted),
+// the content's PID is signalled through a pidfd, which still never reaches
+// a reused PID but can reach a previous holder that is alive in the
+// microseconds after a new one takes the lock.
 //
 // On Windows it is race-free too: it finds the holder as Read does, opens a
 // handle to that process (which pins its PID), checks that the lock is still
