@@ -7,6 +7,7 @@ package main
 // exits and killed and reaped when the test ends.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -652,5 +653,34 @@ func TestRunDetachLogRefusals(t *testing.T) {
 		if r.code != 4 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, says) || startedWith(t, mark) {
 			t.Errorf("-log %s: exit %d, stderr %q; want 4, one line saying %q, and nothing started", log, r.code, r.stderr, says)
 		}
+	}
+}
+
+// The detached child that cannot tell its parent that it executes CMD (the
+// status pipe is broken) does not execute it: the parent would otherwise
+// wait for the daemon's whole life, or report a failure while it runs.
+func TestDetachedChildNeedsItsStatusPipe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	stopAtEnd(t, path)
+	r, w, err := os.Pipe()
+	must(t, err)
+	r.Close()
+	defer w.Close()
+	mark := marker()
+	// A child that executes CMD all the same would run as long as CMD.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, detachedRun, path, "--", "sleep", mark)
+	cmd.ExtraFiles = []*os.File{w}
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitUnknown {
+		t.Errorf("the detached child: %v, want exit %d", err, exitUnknown)
+	}
+	if startedWith(t, mark) {
+		t.Error("the command was executed")
+	}
+	if exitCode(t, lookTool(t, "flock"), "-n", path, "true") != 0 {
+		t.Error("the pidfile was left locked")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -176,8 +177,11 @@ func (d *daemon) signalled(t *testing.T) syscall.Signal {
 func TestMessagesStayOneLine(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a\nb\r.pid")
-	for _, args := range [][]string{{"status", path}, {"pid", path}, {"kill", path}, {"run", path + "/x", "--", "true"},
-		{"status", filepath.Join(dir, "no\ndir", "x.pid")}} {
+	cases := [][]string{{"status", path}, {"pid", path}, {"kill", path}, {"status", filepath.Join(dir, "no\ndir", "x.pid")}}
+	if runtime.GOOS != "windows" { // where run is refused before it looks at PATH
+		cases = append(cases, []string{"run", path + "/x", "--", "true"})
+	}
+	for _, args := range cases {
 		r := pidfileCmd(t, args...)
 		if out := r.stdout + r.stderr; strings.Count(out, "\n") != 1 || !strings.Contains(out, `a\nb\r.pid`) && !strings.Contains(out, `no\ndir`) {
 			t.Errorf("%q: stdout %q, stderr %q; want one line with the path escaped", args, r.stdout, r.stderr)
