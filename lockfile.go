@@ -77,17 +77,25 @@ type file struct {
 	// privileged caller's pidfile.
 	fd int
 	// writer, if hasWriter, is a second, writable description of the same
-	// file through which Claim writes the PID; dropWriter closes it before
-	// the Guard is returned. Without one, fd is written.
+	// file through which Claim writes the PID (Unix); dropWriter closes it
+	// before the Guard is returned. Without one, fd is written.
 	writer    int
 	hasWriter bool
 	// What the fstat at open found: the file's identity, its owner, its
-	// permission bits and when its content last changed. trust.go decides
-	// from them whom to believe.
+	// permission bits and when its content last changed (nanoseconds since
+	// the epoch). trust.go decides from them whom to believe.
 	id    fileID
 	uid   uint32
 	perm  uint32
-	mtime int64 // nanoseconds since the epoch
+	mtime int64
+}
+
+// writerFD is the descriptor that replace writes.
+func (f *file) writerFD() int {
+	if f.hasWriter {
+		return f.writer
+	}
+	return f.fd
 }
 
 // fileID names a file on this host: its device and inode numbers.

@@ -235,14 +235,6 @@ func (f *file) keepOnExec() error {
 	return err
 }
 
-// writerFD is the descriptor that replace writes.
-func (f *file) writerFD() int {
-	if f.hasWriter {
-		return f.writer
-	}
-	return f.fd
-}
-
 // dropWriter closes the writable description, if there is one apart.
 func (f *file) dropWriter() error {
 	if !f.hasWriter {

@@ -58,16 +58,13 @@ func openPath(op, path string, perm uint32) (file, error) {
 		return f, openError(op, path, name, err)
 	}
 	f.fd = int(h)
-	if what := unsafeKind(h); what != "" {
+	var info windows.ByHandleFileInformation
+	if what := unsafeKind(h, &info); what != "" {
 		windows.CloseHandle(h)
 		return f, refuse(op, path, what)
 	}
-	var info windows.ByHandleFileInformation
-	if err := windows.GetFileInformationByHandle(h, &info); err != nil {
-		windows.CloseHandle(h)
-		return f, pathError(op, path, fmt.Errorf("GetFileInformationByHandle: %w", err))
-	}
 	f.id = fileID{uint64(info.VolumeSerialNumber), uint64(info.FileIndexHigh)<<32 | uint64(info.FileIndexLow)}
+	f.mtime = info.LastWriteTime.Nanoseconds()
 	return f, nil
 }
 
@@ -81,13 +78,13 @@ func openError(op, path string, name *uint16, err error) error {
 }
 
 // unsafeKind says why the open handle h is not usable as a pidfile, or "" if
-// it is.
-func unsafeKind(h windows.Handle) string {
+// it is, and fills info, which the caller needs too: the file's information
+// is asked for once.
+func unsafeKind(h windows.Handle, info *windows.ByHandleFileInformation) string {
 	if t, err := windows.GetFileType(h); err != nil || t != windows.FILE_TYPE_DISK {
 		return "is not a file on disk (a device such as NUL or CON, a pipe, or a console)"
 	}
-	var info windows.ByHandleFileInformation
-	if err := windows.GetFileInformationByHandle(h, &info); err != nil {
+	if err := windows.GetFileInformationByHandle(h, info); err != nil {
 		return "cannot be examined (" + err.Error() + ")"
 	}
 	switch {
@@ -142,7 +139,7 @@ func (f *file) readHead(buf []byte) (int, error) {
 func (f *file) replace(data []byte) error {
 	for off := 0; off < len(data); {
 		var n uint32
-		if err := windows.WriteFile(f.handle(), data[off:], &n, at(uint64(off))); err != nil {
+		if err := windows.WriteFile(windows.Handle(f.writerFD()), data[off:], &n, at(uint64(off))); err != nil {
 			return err
 		}
 		if n == 0 {
@@ -150,7 +147,7 @@ func (f *file) replace(data []byte) error {
 		}
 		off += int(n)
 	}
-	return windows.Ftruncate(f.handle(), int64(len(data)))
+	return windows.Ftruncate(windows.Handle(f.writerFD()), int64(len(data)))
 }
 
 // errNoExec is KeepOnExec's error: Windows replaces no process in place.
