@@ -3,6 +3,7 @@ package pidfile
 import (
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -13,6 +14,16 @@ func adoptOrphans() {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		panic(err)
 	}
+}
+
+// setRealUID makes uid this process's real user ID alone, on every thread,
+// as a set-user-ID program that a user started runs.
+func setRealUID(uid string) error {
+	n, err := strconv.Atoi(uid)
+	if err != nil {
+		return err
+	}
+	return unix.Setresuid(n, -1, -1)
 }
 
 // requireRoot skips a test that must act as other users.

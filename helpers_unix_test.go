@@ -224,16 +224,6 @@ func setuid(uid string) error {
 	return syscall.Setuid(n)
 }
 
-// setRealUID makes uid this process's real user ID alone, on every thread,
-// as a set-user-ID program that a user started runs.
-func setRealUID(uid string) error {
-	n, err := strconv.Atoi(uid)
-	if err != nil {
-		return err
-	}
-	return syscall.Setresuid(n, -1, -1)
-}
-
 // isolate starts the helper in a process group of its own, so that it and
 // whatever it starts are killed and reaped together.
 func isolate(cmd *exec.Cmd) {
@@ -311,11 +301,7 @@ func holdForeignLock(t *testing.T, path string) func() {
 func startFlock(t *testing.T, path string, uid int) *helper {
 	t.Helper()
 	flock := lookTool(t, "flock")
-	args := []string{flock, "-o", path, "sh", "-c", "echo locked; exec cat"}
-	if uid != 0 {
-		id := strconv.Itoa(uid)
-		args = append([]string{lookTool(t, "setpriv"), "--reuid=" + id, "--regid=" + id, "--clear-groups"}, args...)
-	}
+	args := append(asUser(t, uid), flock, "-o", path, "sh", "-c", "echo locked; exec cat")
 	h := startHelperCmd(t, exec.Command(args[0], args[1:]...), "", path, "")
 	// Let cat end, and flock(1) reap it and exit (its stdout, which both
 	// share, then closes), before the helper's own cleanup reaps flock(1),
@@ -336,6 +322,18 @@ func startFlock(t *testing.T, path string, uid int) *helper {
 	})
 	h.expect("locked")
 	return h
+}
+
+// asUser returns what runs a program as user uid (and the group of the same
+// number, with no supplementary groups) when put before its argv: setpriv(1),
+// which executes the program in its own place; nothing for root.
+func asUser(t *testing.T, uid int) []string {
+	t.Helper()
+	if uid == 0 {
+		return nil
+	}
+	id := strconv.Itoa(uid)
+	return []string{lookTool(t, "setpriv"), "--reuid=" + id, "--regid=" + id, "--clear-groups"}
 }
 
 // lookTool returns the path of a program the test needs, or skips.

@@ -125,6 +125,18 @@ func pids(hs []*helper) []int {
 	return out
 }
 
+// helperArgv returns the argv that runs the test binary as user uid, from a
+// copy that every user can run.
+func helperArgv(t *testing.T, uid int) []string {
+	t.Helper()
+	if uid == 0 {
+		return []string{os.Args[0]}
+	}
+	bin := filepath.Join(sharedDir(t, 0, 0o755), "helper.test")
+	copyFile(t, os.Args[0], bin)
+	return append(asUser(t, uid), bin)
+}
+
 // atPID returns a command that runs argv at PID pid, which must be free: sh
 // sets the kernel's last PID just below it and forks at once (a Go program
 // would start threads, which take PIDs, in between). The command's stdin
@@ -140,16 +152,9 @@ func atPID(pid int, argv ...string) *exec.Cmd {
 func startAtPID(t *testing.T, pid, uid int, role, path, arg string) *helper {
 	t.Helper()
 	requireRoot(t)
-	bin := os.Args[0]
-	var argv []string
-	if uid != 0 {
-		bin = filepath.Join(sharedDir(t, 0, 0o755), "helper.test")
-		copyFile(t, os.Args[0], bin)
-		id := strconv.Itoa(uid)
-		argv = []string{lookTool(t, "setpriv"), "--reuid=" + id, "--regid=" + id, "--clear-groups"}
-	}
+	argv := helperArgv(t, uid)
 	for range 20 {
-		cmd := atPID(pid, append(argv, bin)...)
+		cmd := atPID(pid, argv...)
 		cmd.Env = []string{helperWantPID + "=" + strconv.Itoa(pid)}
 		h := startHelperCmd(t, cmd, role, path, arg)
 		if l := h.line(); l == "atpid" {
@@ -189,13 +194,7 @@ func handoffExitHelper(path, _ string, _ *bufio.Reader, say func(string, ...any)
 // its process group (sh does): a PID that names a live group is not reused.
 func takerGone(t *testing.T, path string, uid int) int {
 	t.Helper()
-	argv := []string{os.Args[0]}
-	if uid != 0 {
-		bin := filepath.Join(sharedDir(t, 0, 0o755), "helper.test")
-		copyFile(t, os.Args[0], bin)
-		id := strconv.Itoa(uid)
-		argv = []string{lookTool(t, "setpriv"), "--reuid=" + id, "--regid=" + id, "--clear-groups", bin}
-	}
+	argv := helperArgv(t, uid)
 	const script = `exec 3<&0 && { "$@" 0<&3 3<&- & wait $!; }`
 	sh := startHelperCmd(t, exec.Command("sh", append([]string{"-c", script, "sh"}, argv...)...), "handoffexit", path, "")
 	// The child, in sh's process group, goes when the test ends.

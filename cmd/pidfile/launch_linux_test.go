@@ -53,6 +53,14 @@ func adopt(t *testing.T, pid int) *orphan {
 	return o
 }
 
+// must fails the test on err.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // wait waits for the orphan to exit and be reaped.
 func (o *orphan) wait(t *testing.T) syscall.WaitStatus {
 	t.Helper()

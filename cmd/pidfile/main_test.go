@@ -142,14 +142,6 @@ func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
 
 func (d *daemon) pid() int { return d.cmd.Process.Pid }
 
-// must fails the test on err.
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // stop closes the daemon's stdin and waits for it to exit.
 func (d *daemon) stop(t *testing.T) {
 	t.Helper()
