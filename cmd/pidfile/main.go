@@ -38,12 +38,12 @@
 // is no file), 1 still held (the holder is named), 2 usage error, 4 error.
 //
 // status follows the LSB init-script convention: 0 running (the PID is
-// printed), 1 not running but the pidfile exists, 3 not running and no
-// pidfile, 4 unknown (the reason is printed on standard error; this includes
-// bad arguments).
+// printed, or, where the holder cannot be named, why not), 1 not running but
+// the pidfile exists, 3 not running and no pidfile, 4 unknown (the reason is
+// printed on standard error; this includes bad arguments).
 //
 // pid prints the holder's PID: 0 running, 1 not running, 2 usage error, 4
-// error. status and pid take the PID from the kernel's lock table where
+// error (also for a holder that cannot be named). status and pid take the PID from the kernel's lock table where
 // there is one (pidfile.ReadExact).
 //
 // kill signals the holder (default TERM; names such as HUP, SIGHUP, or

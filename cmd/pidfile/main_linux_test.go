@@ -166,10 +166,21 @@ func TestDecoyIsNeverPrinted(t *testing.T) {
 			holder := startFlock(t, path, tc.uid)
 			if !lockTable {
 				// Nobody can name the holder; nobody is named or hit.
-				for _, args := range [][]string{{"pid", path}, {"status", path}, {"kill", path}, {"stop", path}} {
+				for _, args := range [][]string{{"pid", path}, {"kill", path}, {"stop", path}} {
 					if r := pidfileCmd(t, args...); r.code != 4 || r.stdout != "" || !strings.Contains(r.stderr, "not believed") {
 						t.Errorf("%v: exit %d, stdout %q, stderr %q; want 4 and nothing printed", args, r.code, r.stdout, r.stderr)
 					}
+				}
+				// status: running (LSB 0), with the reason and no PID.
+				r := pidfileCmd(t, "status", path)
+				if r.code != 0 || strings.Count(r.stdout, "\n") != 1 || !strings.Contains(r.stdout, "running; its PID cannot be told") ||
+					!strings.Contains(r.stdout, "not believed") {
+					t.Errorf("status: exit %d, stdout %q, stderr %q; want 0 and one line saying it runs, without a PID", r.code, r.stdout, r.stderr)
+				}
+				r = pidfileCmd(t, "status", "-json", path)
+				var got state
+				if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || r.code != 0 || got.State != "running" || got.PID != 0 || got.Error == "" {
+					t.Errorf("status -json: exit %d, %q; want running, no pid, the reason", r.code, r.stdout)
 				}
 				select {
 				case <-decoy.done:
@@ -216,11 +227,14 @@ func TestHandedOffLockIsNotNamed(t *testing.T) {
 			if _, err := fmt.Sscanf(h.stderrLine(t), "ready %d %d", &parent, &child); err != nil || parent != h.pid() {
 				t.Fatalf("helper: %v", err)
 			}
-			for _, sub := range []string{"pid", "status"} {
-				r := pidfileCmd(t, sub, path)
-				if r.code != 4 || r.stdout != "" || !strings.Contains(r.stderr, "exited or let go") {
-					t.Errorf("%s: exit %d, stdout %q, stderr %q; want 4, nothing printed, and why", sub, r.code, r.stdout, r.stderr)
-				}
+			if r := pidfileCmd(t, "pid", path); r.code != 4 || r.stdout != "" || !strings.Contains(r.stderr, "exited or let go") {
+				t.Errorf("pid: exit %d, stdout %q, stderr %q; want 4, nothing printed, and why", r.code, r.stdout, r.stderr)
+			}
+			// It is held: status says running, why no PID, and none.
+			r := pidfileCmd(t, "status", path)
+			if r.code != 0 || strings.ContainsAny(strings.TrimPrefix(r.stdout, "pidfile status: "+path), "0123456789") ||
+				!strings.Contains(r.stdout, "running; its PID cannot be told") || !strings.Contains(r.stdout, "exited or let go") {
+				t.Errorf("status: exit %d, stdout %q, stderr %q; want 0, running, no PID, and why", r.code, r.stdout, r.stderr)
 			}
 			if r := pidfileCmd(t, "kill", path); r.code == 0 {
 				t.Errorf("kill: exit 0, so it signalled someone")

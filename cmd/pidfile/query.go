@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -13,7 +14,7 @@ import (
 // state is what status and pid found, also as their -json output.
 type state struct {
 	Path   string `json:"path"`
-	State  string `json:"state"` // running, not-running, no-file, unknown
+	State  string `json:"state"` // running (with no PID where the holder cannot be named), not-running, no-file, unknown
 	PID    int    `json:"pid,omitempty"`
 	Source string `json:"source,omitempty"` // content or kernel
 	Error  string `json:"error,omitempty"`
@@ -24,6 +25,17 @@ type state struct {
 func look(path string) state {
 	s := state{Path: path}
 	r, err := pidfile.ReadExact(path)
+	var locked *pidfile.LockedError
+	if errors.As(err, &locked) {
+		// Held, by a process that cannot be named (no lock table, a
+		// holder in another PID namespace, content not believed): the
+		// service runs, which is what LSB's status 0 says.
+		s.State, s.Error = "running", err.Error()
+		if locked.Err != nil {
+			s.Error = locked.Err.Error() // the path is said already
+		}
+		return s
+	}
 	if err != nil {
 		s.State, s.Error = "unknown", err.Error()
 		return s
@@ -52,12 +64,16 @@ func (s state) print(asJSON bool, stdout, stderr io.Writer, cmd string) {
 	if cmd == "status" {
 		out = stdout
 	}
-	switch s.State {
-	case "running":
+	switch {
+	case s.State == "running" && s.PID == 0 && cmd == "status":
+		sayf(stdout, "pidfile status: %s: running; its PID cannot be told: %s", s.Path, s.Error)
+	case s.State == "running" && s.PID == 0:
+		sayf(stderr, "pidfile %s: %s: its PID cannot be told: %s", cmd, s.Path, s.Error)
+	case s.State == "running":
 		fmt.Fprintln(stdout, s.PID)
-	case "not-running":
+	case s.State == "not-running":
 		sayf(out, "pidfile %s: %s: not running", cmd, s.Path)
-	case "no-file":
+	case s.State == "no-file":
 		sayf(out, "pidfile %s: %s: not running (no pidfile)", cmd, s.Path)
 	default:
 		sayf(stderr, "%s", s.Error) // the library's errors start "pidfile: "
@@ -66,7 +82,8 @@ func (s state) print(asJSON bool, stdout, stderr io.Writer, cmd string) {
 
 func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	return lookCommand("status",
-		"Tell whether a process holds PATH, printing its PID if so.\n"+
+		"Tell whether a process holds PATH, printing its PID if so (or, where the\n"+
+			"holder cannot be named, why not).\n"+
 			"Exit status (LSB): 0 running, 1 not running but PATH exists,\n"+
 			"3 not running and no PATH, 4 unknown (also for usage errors).\n",
 		map[string]int{"running": exitOK, "not-running": exitNotRunning, "no-file": exitNoFile, "unknown": exitUnknown},
@@ -76,7 +93,8 @@ func cmdStatus(args []string, stdout, stderr io.Writer) int {
 func cmdPID(args []string, stdout, stderr io.Writer) int {
 	return lookCommand("pid",
 		"Print the PID of the process that holds PATH.\n"+
-			"Exit status: 0 running, 1 not running, 4 error.\n",
+			"Exit status: 0 running, 1 not running, 4 error (also: held by a process\n"+
+			"that cannot be named).\n",
 		map[string]int{"running": exitOK, "not-running": exitNotRunning, "no-file": exitNotRunning, "unknown": exitUnknown},
 		exitUsage, args, stdout, stderr)
 }
@@ -91,5 +109,8 @@ func lookCommand(name, help string, exits map[string]int, usageExit int, args []
 	}
 	s := look(c.Arg(0))
 	s.print(*asJSON, stdout, stderr, name)
+	if name == "pid" && s.State == "running" && s.PID == 0 {
+		return exitUnknown // no PID to print
+	}
 	return exits[s.State]
 }

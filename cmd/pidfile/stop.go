@@ -133,7 +133,7 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 // holderNow names whoever holds path now, for a message.
 func holderNow(path string) string {
 	s := look(path)
-	if s.State == "running" {
+	if s.State == "running" && s.PID > 0 {
 		return "process " + strconv.Itoa(s.PID)
 	}
 	if s.Error != "" {
