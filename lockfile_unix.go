@@ -112,9 +112,10 @@ func fstat(fd int, st *unix.Stat_t) error {
 // fs.protected_regular denies root another user's file in a sticky
 // directory): then the refusal is reported, with the system's error inside.
 func openError(op, path string, create bool, err error) error {
+	opened := fmt.Errorf("open: %w", err)
 	switch err {
 	case unix.ENOENT, unix.EPERM, unix.EROFS, unix.ENOTDIR:
-		return pathError(op, path, err)
+		return pathError(op, path, opened)
 	case unix.EACCES:
 		var st unix.Stat_t
 		if create && unix.Lstat(path, &st) == nil && unsafeKind(&st) == "" {
@@ -122,7 +123,7 @@ func openError(op, path string, create bool, err error) error {
 				return pathError(op, path, &unsafeError{what: what, cause: err})
 			}
 		}
-		return pathError(op, path, err)
+		return pathError(op, path, opened)
 	}
 	var st unix.Stat_t
 	if unix.Lstat(path, &st) == nil {
@@ -130,7 +131,7 @@ func openError(op, path string, create bool, err error) error {
 			return refuse(op, path, what)
 		}
 	}
-	return pathError(op, path, err)
+	return pathError(op, path, opened)
 }
 
 // unsafeKind says why st is not usable as a pidfile, or "" if it is.
@@ -231,8 +232,15 @@ func (f *file) replace(data []byte) error {
 // keepOnExec clears close-on-exec, so that the descriptor, and the lock,
 // pass to the program this process execs.
 func (f *file) keepOnExec() error {
-	_, err := unix.FcntlInt(uintptr(f.fd), unix.F_SETFD, 0)
-	return err
+	for {
+		_, err := unix.FcntlInt(uintptr(f.fd), unix.F_SETFD, 0)
+		if err != unix.EINTR {
+			if err != nil {
+				return fmt.Errorf("fcntl: %w", err)
+			}
+			return nil
+		}
+	}
 }
 
 // dropWriter closes the writable description, if there is one apart.
@@ -241,17 +249,26 @@ func (f *file) dropWriter() error {
 		return nil
 	}
 	f.hasWriter = false
-	return unix.Close(f.writer)
+	return closeFD(f.writer)
 }
 
-// close closes the descriptors, which releases the flock. The EINTR of close
-// is not retried: the descriptor is gone either way on the supported systems.
+// close closes the descriptors, which releases the flock.
 func (f *file) close() error {
 	werr := f.dropWriter()
-	if err := unix.Close(f.fd); err != nil {
+	if err := closeFD(f.fd); err != nil {
 		return err
 	}
 	return werr
+}
+
+// closeFD closes fd. An interrupted close has closed it all the same on the
+// supported systems, so EINTR is success, and never retried: the number may
+// already name another file.
+func closeFD(fd int) error {
+	if err := unix.Close(fd); err != unix.EINTR {
+		return err
+	}
+	return nil
 }
 
 // links returns the number of names the open file has now: 0 once it was

@@ -74,7 +74,7 @@ func openError(op, path string, name *uint16, err error) error {
 	if attrs, aerr := windows.GetFileAttributes(name); aerr == nil && attrs&windows.FILE_ATTRIBUTE_DIRECTORY != 0 {
 		return refuse(op, path, "is a directory")
 	}
-	return pathError(op, path, err)
+	return pathError(op, path, fmt.Errorf("open: %w", err))
 }
 
 // unsafeKind says why the open handle h is not usable as a pidfile, or "" if
