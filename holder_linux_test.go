@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -344,7 +345,12 @@ func foreignProcHelper(path, arg string, _ *bufio.Reader, say func(string, ...an
 	}
 	decoy := atPID(pid, os.Args[0])
 	decoy.Env = append(helperEnv(), helperRole+"=decoy")
-	out, err := decoy.StdoutPipe()
+	// The decoy lives while its stdin is open: until this process exits.
+	_, err := decoy.StdinPipe()
+	var out io.ReadCloser
+	if err == nil {
+		out, err = decoy.StdoutPipe()
+	}
 	if err == nil {
 		err = decoy.Start()
 	}
