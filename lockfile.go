@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 )
 
 // ErrUnsafeFile is the target for errors.Is when a path is refused: by every
@@ -100,3 +101,40 @@ func (f *file) writerFD() int {
 
 // fileID names a file on this host: its device and inode numbers.
 type fileID struct{ dev, ino uint64 }
+
+// errReadersHold is lockExclusive's error when nothing but shared locks,
+// which only readers take, kept it out for longer than readerGrace.
+var errReadersHold = errors.New("shared locks (readers) kept it held for longer than " + readerGrace.String())
+
+// readerGrace bounds how long lockExclusive waits for readers to let go of
+// their shared locks: they hold them for microseconds (Read, Signal and
+// Wait), so this is only ever reached by a NotHeld Guard kept open, or by
+// flock -s.
+const readerGrace = time.Second
+
+// lockExclusive takes f's exclusive lock for a claim. Readers hold a shared
+// lock for an instant to test it; a claim that meets only those waits for
+// them to go instead of failing: a reader must never make a claim fail.
+func lockExclusive(f *file) (bool, error) {
+	var start time.Time
+	wait := 100 * time.Microsecond
+	for {
+		if locked, err := f.tryLock(true); locked || err != nil {
+			return locked, err
+		}
+		// A shared lock is refused only by an exclusive one: a claim.
+		if shared, err := f.tryLock(false); !shared || err != nil {
+			return false, err
+		}
+		if err := f.unlock(); err != nil {
+			return false, err
+		}
+		if start.IsZero() {
+			start = time.Now()
+		} else if time.Since(start) >= readerGrace {
+			return false, errReadersHold
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 5*time.Millisecond)
+	}
+}

@@ -248,7 +248,7 @@ func (c Claimer) Claim(path string) (*Guard, error) {
 		f.close()
 		return nil, err
 	}
-	holder, err := lockOrFindHolder(&f, opClaim, path, true, false)
+	holder, err := lockOrFindHolder(&f, opClaim, path, true, askFast)
 	if err != nil {
 		f.close()
 		return nil, err
@@ -558,7 +558,7 @@ func (LockedBy) result() {}
 // file as Claim (ErrUnsafeFile), but reads a file that other users could
 // write, believing its content only as described.
 func Read(path string) (Result, error) {
-	return read(opRead, path, false)
+	return read(opRead, path, askFast)
 }
 
 // ReadExact is Read that takes the holder from the kernel's lock table
@@ -579,10 +579,10 @@ func Read(path string) (Result, error) {
 // Use Read on a hot path for pidfiles of your own. To signal the holder, use
 // Signal, which checks again just before it signals.
 func ReadExact(path string) (Result, error) {
-	return read(opRead, path, true)
+	return read(opRead, path, askExact)
 }
 
-func read(op, path string, exact bool) (Result, error) {
+func read(op, path string, ask asking) (Result, error) {
 	f, err := openFile(op, path, 0)
 	if err == errNoFile {
 		return NotExist{}, nil
@@ -590,7 +590,7 @@ func read(op, path string, exact bool) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	holder, err := lockOrFindHolder(&f, op, path, false, exact)
+	holder, err := lockOrFindHolder(&f, op, path, false, ask)
 	if err != nil {
 		f.close()
 		return nil, err

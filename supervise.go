@@ -83,18 +83,50 @@ func Signal(path string, sig os.Signal) (int, error) {
 	}
 }
 
-// findHolder names the holder of f's lock by Read's rules, or returns an
-// error matching ErrNotRunning if nobody holds it.
-func findHolder(f *file, path string) (int, error) {
-	holder, err := lockOrFindHolder(f, opSignal, path, false, false)
+// signalHolder sends sig to the holder of f's lock, as the verdict names it
+// (askSignal): it pins the process, so that its PID cannot pass to another
+// (a pidfd on Linux, a handle on Windows; nothing can on macOS and the BSDs),
+// asks for the verdict again, and signals only a process that it still
+// names.
+func signalHolder(f *file, path string, sig os.Signal) (int, error) {
+	holder, err := lockOrFindHolder(f, opSignal, path, false, askSignal)
 	if err != nil {
 		return 0, err
 	}
 	if holder == nil {
 		return 0, notRunning(path, "nobody holds the lock")
 	}
-	return holder.PID, nil
+	pid := holder.PID
+	if testHookSignal != nil {
+		testHookSignal("found")
+	}
+	p, err := pin(pid)
+	if err == errGone {
+		return 0, errHolderChanged
+	}
+	if err != nil {
+		return 0, pathError(opSignal, path, fmt.Errorf("pin process %d: %w", pid, err))
+	}
+	defer p.release()
+	if testHookSignal != nil {
+		testHookSignal("pinned")
+	}
+	again, err := lockOrFindHolder(f, opSignal, path, false, askSignal)
+	if err != nil || again == nil || again.PID != pid || !p.running() {
+		return 0, errHolderChanged
+	}
+	err = p.send(sig)
+	if err == errGone {
+		return 0, errHolderChanged
+	}
+	if err != nil {
+		return 0, pathError(opSignal, path, fmt.Errorf("signal process %d: %w", pid, err))
+	}
+	return pid, nil
 }
+
+// errGone is what pin and send return for a process that has exited.
+var errGone = errors.New("the process is gone")
 
 // notRunning is Signal's error when there is nobody to signal.
 func notRunning(path, why string) error {

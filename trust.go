@@ -8,8 +8,13 @@ package pidfile
 //   - the file's owner and permission bits say who may write it;
 //   - the process table says whether the named process is alive and whose
 //     it is, and this process knows which pidfiles it holds through a Guard;
-//   - the kernel's lock table (Linux, locks_linux.go) names the process that
-//     took the lock, whatever the file says.
+//   - the kernel's lock table (Linux, locktable_linux.go) names the process
+//     that took the lock, whatever the file says.
+//
+// One function, judge, gives the verdict for every caller that names or
+// signals a holder (Read, ReadExact, Claim's error, the hints of Wait and
+// ClaimContext, Signal on every system); the lock layer and the lock table
+// report facts, and decide nothing.
 //
 // The content is believed only if nobody but the reader and root could have
 // written it, or if the one other user who could have is seen to run the
@@ -136,7 +141,7 @@ func (e *untrustedError) Error() string {
 
 func (e *untrustedError) Is(target error) bool { return target == ErrUntrustedContent }
 
-// kernelState is what the kernel's lock table says of a lock.
+// kernelState is what the kernel's lock table says of a lock, once judged.
 type kernelState int
 
 const (
@@ -149,7 +154,7 @@ const (
 )
 
 // errForeignProc is the reason for an unnamed holder when /proc belongs to
-// another PID namespace than the caller's.
+// another PID namespace than the caller's (locktable_linux.go tells).
 var errForeignProc = errors.New("/proc belongs to another PID namespace than this process's, so no PID it gives names a process here")
 
 // unconfirmedError reports a holder that the lock table names but that could
@@ -161,51 +166,149 @@ func (e *unconfirmedError) Error() string {
 		", which this user cannot see has the file open, and which may have reused the PID of the process that took the lock"
 }
 
-// errReadersHold is Claim's reason when nothing but shared locks, which only
-// readers take, kept it out for longer than readerGrace.
-var errReadersHold = errors.New("shared locks (readers) kept it held for longer than " + readerGrace.String())
-
-// readerGrace bounds how long Claim waits for readers to let go of their
-// shared locks: they hold them for microseconds (Read, Signal and Wait), so
-// this is only ever reached by a NotHeld Guard kept open, or by flock -s.
-const readerGrace = time.Second
-
-// lockExclusive takes f's exclusive lock for a claim. Readers hold a shared
-// lock for an instant to test it; a claim that meets only those waits for
-// them to go instead of failing: a reader must never make a claim fail.
-func lockExclusive(f *file) (bool, error) {
-	var start time.Time
-	wait := 100 * time.Microsecond
-	for {
-		if locked, err := f.tryLock(true); locked || err != nil {
-			return locked, err
-		}
-		// A shared lock is refused only by an exclusive one: a claim.
-		if shared, err := f.tryLock(false); !shared || err != nil {
-			return false, err
-		}
-		if err := f.unlock(); err != nil {
-			return false, err
-		}
-		if start.IsZero() {
-			start = time.Now()
-		} else if time.Since(start) >= readerGrace {
-			return false, errReadersHold
-		}
-		time.Sleep(wait)
-		wait = min(2*wait, 5*time.Millisecond)
+// kernelHolder judges what the lock table says of f's lock. In the host's
+// initial PID namespace the table keeps naming the process that took the
+// lock after it exited (and its PID may since name another process, even
+// this one), or after it handed its descriptor to a child and closed its
+// own. So a named process counts only if it is seen to have the file open
+// (kernelLive); one that is gone, or is seen not to have it, is stale; this
+// process is the holder only while it holds a Guard. When its descriptors
+// cannot be seen (another user's process, for a reader who is not root), it
+// counts only if it started before the content of a file that could vouch
+// for it last changed (datedByContent): a process that took the lock and
+// wrote its PID was running when it wrote, and a PID reused since names a
+// process that started later. A holder listed under another device counts
+// only if it is seen to have the file open.
+func kernelHolder(f *file) (int, kernelState) {
+	pid, others, err := tableHolders(f)
+	switch {
+	case err == errForeignProc:
+		return 0, kernelForeign
+	case err != nil:
+		return 0, kernelNoTable
 	}
+	if pid > 0 {
+		if pid == selfPID {
+			if holdsGuard(f.id) {
+				return pid, kernelLive
+			}
+			return 0, kernelStale
+		}
+		if !processAlive(pid) {
+			return 0, kernelStale
+		}
+		switch has, known := processHasFile(pid, f.id); {
+		case known && has:
+			return pid, kernelLive
+		case known:
+			return 0, kernelStale
+		case datedByContent(f, pid) && startedBy(pid, f.mtime):
+			return pid, kernelLive
+		}
+		return pid, kernelUnconfirmed
+	}
+	for _, pid := range others {
+		if pid == selfPID && !holdsGuard(f.id) {
+			continue
+		}
+		if has, known := processHasFile(pid, f.id); known && has {
+			return pid, kernelLive
+		}
+	}
+	return 0, kernelUnknown
 }
+
+// datedByContent reports whether the time of f's last change can vouch for
+// process pid: nobody but the reader and root could have changed the file,
+// or the one other user who could have runs pid, and so could point at its
+// own processes anyway (the rule that believe applies to content).
+func datedByContent(f *file, pid int) bool {
+	if untrustedWriters(f.uid, f.perm) == "" {
+		return true
+	}
+	if f.perm&0o022 != 0 {
+		return false
+	}
+	runs, known := processRunsAs(pid, f.uid)
+	return runs && known
+}
+
+// startSlack is how much later than the content's last change a process may
+// seem to have started and still be taken as its writer: the start time is
+// kept in clock ticks (10 ms), and a file's times in the kernel's coarse
+// clock.
+const startSlack = 20 * time.Millisecond
+
+// startedBy reports whether process pid started no later than mtime (in
+// nanoseconds since the epoch).
+func startedBy(pid int, mtime int64) bool {
+	started, ok := processStartedAt(pid)
+	return ok && started <= mtime+int64(startSlack)
+}
+
+// asking is who wants to know who holds a lock, which sets what is enough.
+type asking int
+
+const (
+	// askFast (Read, Claim's error, hints): believed content first; the
+	// lock table where the content does not name the holder.
+	askFast asking = iota
+	// askExact (ReadExact): the lock table first; believed content where
+	// the table cannot answer.
+	askExact
+	// askSignal (Signal): the lock table; content only where there is no
+	// table at all, never where the table names nobody visible from here.
+	askSignal
+)
+
+// verdict is the one answer to "who holds this lock, and may this process
+// name it?": pid, or, where pid is 0, why not and whether the holder
+// writing its PID could still change that.
+type verdict struct {
+	pid    int
+	source Source
+	why    error
+	wait   bool
+}
+
+// judge gives the verdict on f's lock, which another open file description
+// holds, from content read from the file while it was held. Every caller
+// that names or signals a holder asks it, and nothing else decides.
+func judge(f *file, content []byte, ask asking) verdict {
+	named, why, mayChange := believe(*f, content)
+	if why == nil && ask == askFast {
+		return verdict{pid: named, source: FromContent}
+	}
+	kpid, state := kernelHolder(f)
+	switch {
+	case state == kernelLive:
+		return verdict{pid: kpid, source: FromKernel}
+	case state == kernelStale:
+		return verdict{why: ErrInheritedLock, wait: true}
+	case state == kernelUnconfirmed:
+		// The holder writing its PID makes it confirmable.
+		return verdict{why: &unconfirmedError{kpid}, wait: true}
+	case state == kernelForeign && ask != askFast:
+		return verdict{why: errForeignProc}
+	case state == kernelUnknown && ask == askSignal:
+		return verdict{why: errNotVisible}
+	case why == nil:
+		return verdict{pid: named, source: FromContent}
+	}
+	return verdict{why: why, wait: mayChange}
+}
+
+// errNotVisible is Signal's reason where the lock table names no holder
+// that this process can see: the content's PID may name someone else here.
+var errNotVisible = errors.New("the kernel's lock table names no holder visible from here (another PID namespace?)")
 
 // lockOrFindHolder tries to lock f: exclusively for a claim, shared for a
 // reader. It returns nil if this process now holds the lock, and otherwise
-// the holder: the content's PID if believe believes it (unless exact), else
-// the process that the lock table names. While neither names a live holder
-// it retries the lock, the content and the table until writeWindow has
-// passed, for a holder that has just locked and not yet written; but not
-// where waiting cannot change the answer. With exact, the table is asked
-// first and content is believed only where the table cannot answer.
-func lockOrFindHolder(f *file, op, path string, claim, exact bool) (*LockedBy, error) {
+// the holder, as judge names it for ask. While nobody is named it retries
+// the lock, the content and the table until writeWindow has passed, for a
+// holder that has just locked and not yet written; but not where waiting
+// cannot change the answer.
+func lockOrFindHolder(f *file, op, path string, claim bool, ask asking) (*LockedBy, error) {
 	var buf [maxContent]byte
 	var start time.Time
 	wait := time.Millisecond
@@ -230,31 +333,17 @@ func lockOrFindHolder(f *file, op, path string, claim, exact bool) (*LockedBy, e
 		if err != nil {
 			return nil, pathError(op, path, fmt.Errorf("read: %w", err))
 		}
-		named, why, mayChange := believe(*f, buf[:n])
-		if why == nil && !exact {
-			return &LockedBy{PID: named, Source: FromContent}, nil
+		v := judge(f, buf[:n], ask)
+		if v.pid > 0 {
+			return &LockedBy{PID: v.pid, Source: v.source}, nil
 		}
-		kpid, state := kernelHolder(f)
-		switch {
-		case state == kernelLive:
-			return &LockedBy{PID: kpid, Source: FromKernel}, nil
-		case state == kernelStale:
-			why, mayChange = ErrInheritedLock, true
-		case state == kernelUnconfirmed:
-			// The holder writing its PID makes it confirmable.
-			why, mayChange = &unconfirmedError{kpid}, true
-		case state == kernelForeign && exact:
-			why, mayChange = errForeignProc, false
-		case why == nil:
-			return &LockedBy{PID: named, Source: FromContent}, nil
-		}
-		if !mayChange {
-			return nil, &LockedError{Path: path, Err: why}
+		if !v.wait {
+			return nil, &LockedError{Path: path, Err: v.why}
 		}
 		if start.IsZero() {
 			start = time.Now()
 		} else if time.Since(start) >= writeWindow {
-			return nil, &LockedError{Path: path, Err: why}
+			return nil, &LockedError{Path: path, Err: v.why}
 		}
 		if testHookRetry != nil {
 			testHookRetry()
@@ -265,17 +354,13 @@ func lockOrFindHolder(f *file, op, path string, claim, exact bool) (*LockedBy, e
 }
 
 // holderHint returns a live process that holds f's lock, or 0, by the same
-// rules but without waiting out the write window: Wait and ClaimContext only
-// use it to sleep on, and check the lock again anyway.
+// verdict but without waiting out the write window: Wait and ClaimContext
+// only use it to sleep on, and check the lock again anyway.
 func holderHint(f *file) int {
 	var buf [maxContent]byte
-	if n, err := f.readHead(buf[:]); err == nil {
-		if pid, why, _ := believe(*f, buf[:n]); why == nil {
-			return pid
-		}
+	n, err := f.readHead(buf[:])
+	if err != nil {
+		return 0
 	}
-	if pid, state := kernelHolder(f); state == kernelLive {
-		return pid
-	}
-	return 0
+	return judge(f, buf[:n], askFast).pid
 }

@@ -14,6 +14,10 @@ package pidfile
 // device is major:minor in hex. Reading the table costs time in proportion to
 // all locks on the host, so it is asked only when the pidfile's content fails
 // to name a live process.
+//
+// This file reports facts only: which processes the table lists for a file,
+// whether a process has a file open, when it started, whether /proc is this
+// process's. Whom to believe is judged in trust.go.
 
 import (
 	"bufio"
@@ -190,72 +194,19 @@ func flockHolders(path string, dev, ino uint64) (exact, others []int, err error)
 	return nil, others, nil
 }
 
-// kernelHolder asks the lock table who holds the flock on f, and checks the
-// answer. In the host's initial PID namespace the table keeps naming the
-// process that took the lock after it exited (and its PID may since name
-// another process, even this one), or after it handed its descriptor to a
-// child and closed its own. So a named process counts only if it is seen to
-// have the file open (kernelLive); one that is gone, or is seen not to have
-// it, is stale; this process is the holder only while it holds a Guard. When
-// its descriptors cannot be seen (another user's process, for a reader who
-// is not root), it counts only if it started before the content of a file
-// that nobody else could have written last changed: a process that took the
-// lock and wrote its PID was running when it wrote, and a PID reused since
-// names a process that started later. A holder listed under another device
-// counts only if it is seen to have the file open.
-func kernelHolder(f *file) (int, kernelState) {
+// tableHolders says what the lock table says of f's exclusive flock: the
+// PID listed on f's device (0 if none) and those listed on other devices. Its
+// error is errForeignProc where /proc belongs to another PID namespace than
+// this process's, and another where there is no table to read.
+func tableHolders(f *file) (pid int, others []int, err error) {
 	if !procIsOurs() {
-		return 0, kernelForeign
+		return 0, nil, errForeignProc
 	}
 	exact, others, err := flockHolders(procLocksPath, f.id.dev, f.id.ino)
-	if err != nil {
-		return 0, kernelNoTable
-	}
 	if len(exact) > 0 {
-		pid := exact[0]
-		if pid == selfPID {
-			if holdsGuard(f.id) {
-				return pid, kernelLive
-			}
-			return 0, kernelStale
-		}
-		if !processAlive(pid) {
-			return 0, kernelStale
-		}
-		switch has, known := processHasFile(pid, f.id); {
-		case known && has:
-			return pid, kernelLive
-		case known:
-			return 0, kernelStale
-		case datedByContent(f, pid) && startedBy(pid, f.mtime):
-			return pid, kernelLive
-		}
-		return pid, kernelUnconfirmed
+		pid = exact[0]
 	}
-	for _, pid := range others {
-		if pid == selfPID && !holdsGuard(f.id) {
-			continue
-		}
-		if has, known := processHasFile(pid, f.id); known && has {
-			return pid, kernelLive
-		}
-	}
-	return 0, kernelUnknown
-}
-
-// datedByContent reports whether the time of f's last change can vouch for
-// process pid: nobody but the reader and root could have changed the file,
-// or the one other user who could have runs pid, and so could point at its
-// own processes anyway (the rule that believe applies to content).
-func datedByContent(f *file, pid int) bool {
-	if untrustedWriters(f.uid, f.perm) == "" {
-		return true
-	}
-	if f.perm&0o022 != 0 {
-		return false
-	}
-	runs, known := processRunsAs(pid, f.uid)
-	return runs && known
+	return pid, others, err
 }
 
 // ownProc caches procIsOurs: a process never changes its PID namespace.
@@ -272,37 +223,30 @@ var ownProc = sync.OnceValue(func() bool {
 // no PID that /proc gives may be acted on.
 func procIsOurs() bool { return ownProc() }
 
-// startSlack is how much later than the content's last change a process may
-// seem to have started and still be taken as its writer: the start time is
-// kept in clock ticks (10 ms), and a file's times in the kernel's coarse
-// clock.
-const startSlack = 20 * time.Millisecond
-
-// startedBy reports whether process pid started no later than mtime (in
-// nanoseconds since the epoch), as /proc/PID/stat tells.
-func startedBy(pid int, mtime int64) bool {
+// processStartedAt returns when process pid started, in nanoseconds since
+// the epoch, as /proc/PID/stat tells, rounded down to a clock tick.
+func processStartedAt(pid int) (int64, bool) {
 	fd, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return false
+		return 0, false
 	}
 	defer unix.Close(fd)
 	var buf [1024]byte
 	n, err := unix.Pread(fd, buf[:], 0)
 	if err != nil {
-		return false
+		return 0, false
 	}
 	ticks, ok := statStartTime(buf[:n])
 	if !ok {
-		return false
+		return 0, false
 	}
-	// The start time counts from boot on CLOCK_BOOTTIME; the file's from
-	// the epoch. Their difference now is the moment of boot.
+	// The start time counts from boot on CLOCK_BOOTTIME; the epoch's
+	// clock differs from it, now, by the moment of boot.
 	var real, boot unix.Timespec
 	if unix.ClockGettime(unix.CLOCK_REALTIME, &real) != nil || unix.ClockGettime(unix.CLOCK_BOOTTIME, &boot) != nil {
-		return false
+		return 0, false
 	}
-	started := real.Nano() - boot.Nano() + int64(ticks)*int64(time.Second/userHZ)
-	return started <= mtime+int64(startSlack)
+	return real.Nano() - boot.Nano() + int64(ticks)*int64(time.Second/userHZ), true
 }
 
 // userHZ is the unit of the times in /proc/PID/stat: Linux fixes it at 100

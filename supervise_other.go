@@ -1,0 +1,20 @@
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly || windows)
+
+package pidfile
+
+// The supervisor's side where nothing is supported: openFile refuses every
+// path first, so none of this is reached.
+
+import (
+	"context"
+	"os"
+	"time"
+)
+
+type pinned struct{}
+
+func pin(int) (pinned, error)                                    { return pinned{}, errUnsupported }
+func (pinned) running() bool                                     { return false }
+func (pinned) send(os.Signal) error                              { return errUnsupported }
+func (pinned) release()                                          {}
+func waitTurn(ctx context.Context, _ int, d time.Duration) error { return sleepContext(ctx, d) }
