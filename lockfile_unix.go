@@ -36,7 +36,7 @@ func openPath(op, path string, perm uint32) (file, error) {
 		return f, errNoFile
 	}
 	if err != nil {
-		return f, openError(op, path, create, err)
+		return f, openError(op, path, err)
 	}
 	var st unix.Stat_t
 	if err := fstat(fd, &st); err != nil {
@@ -107,22 +107,11 @@ func fstat(fd int, st *unix.Stat_t) error {
 // openError explains a failed open. Opening with O_NOFOLLOW fails with an
 // errno that differs by system (ELOOP, EMLINK, EFTYPE) for a symbolic link,
 // and sockets and directories fail in their own ways; one lstat on this
-// error path names the real reason instead. A create-open that is denied
-// may be the kernel's own refusal of a file that Claim refuses too (Linux's
-// fs.protected_regular denies root another user's file in a sticky
-// directory): then the refusal is reported, with the system's error inside.
-func openError(op, path string, create bool, err error) error {
+// error path names the real reason instead.
+func openError(op, path string, err error) error {
 	opened := fmt.Errorf("open: %w", err)
 	switch err {
-	case unix.ENOENT, unix.EPERM, unix.EROFS, unix.ENOTDIR:
-		return pathError(op, path, opened)
-	case unix.EACCES:
-		var st unix.Stat_t
-		if create && unix.Lstat(path, &st) == nil && unsafeKind(&st) == "" {
-			if what := untrustedWriters(st.Uid, uint32(st.Mode)); what != "" {
-				return pathError(op, path, &unsafeError{what: what, cause: err})
-			}
-		}
+	case unix.ENOENT, unix.EPERM, unix.EROFS, unix.ENOTDIR, unix.EACCES:
 		return pathError(op, path, opened)
 	}
 	var st unix.Stat_t
@@ -132,6 +121,17 @@ func openError(op, path string, create bool, err error) error {
 		}
 	}
 	return pathError(op, path, opened)
+}
+
+// pathOwner returns the owner and permission bits of the regular, singly
+// linked file that path names, without following a final symbolic link;
+// ok is false for anything else.
+func pathOwner(path string) (uid, perm uint32, ok bool) {
+	var st unix.Stat_t
+	if unix.Lstat(path, &st) != nil || unsafeKind(&st) != "" {
+		return 0, 0, false
+	}
+	return st.Uid, uint32(st.Mode) & 0o7777, true
 }
 
 // unsafeKind says why st is not usable as a pidfile, or "" if it is.

@@ -242,7 +242,7 @@ func (c Claimer) Claim(path string) (*Guard, error) {
 	}
 	f, err := openFile(opClaim, path, uint32(perm))
 	if err != nil {
-		return nil, err
+		return nil, explainDenied(path, err)
 	}
 	if err := claimable(f, opClaim, path); err != nil {
 		f.close()

@@ -28,6 +28,7 @@ package pidfile
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"time"
 )
@@ -72,6 +73,28 @@ func claimable(f file, op, path string) error {
 		return refuse(op, path, what)
 	}
 	return nil
+}
+
+// explainDenied explains a claim's open that the system denied: it may be the
+// kernel's own refusal of a file that Claim refuses too (Linux's
+// fs.protected_regular denies root another user's file in a sticky
+// directory). Then the refusal is reported, with the system's error inside;
+// otherwise err as it is.
+func explainDenied(path string, err error) error {
+	if !errors.Is(err, fs.ErrPermission) {
+		return err
+	}
+	uid, perm, ok := pathOwner(path)
+	if !ok {
+		return err
+	}
+	if what := untrustedWriters(uid, perm); what != "" {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return pathError(pe.Op, path, &unsafeError{what: what, cause: errors.Unwrap(pe.Err)})
+		}
+	}
+	return err
 }
 
 // believe decides whether content, read from f while another open file
