@@ -16,17 +16,6 @@ import (
 	"time"
 )
 
-// ErrUnsafeFile is the target for errors.Is when a path is refused: by every
-// call when its final component is not a regular file with exactly one link
-// (a symbolic link, which is never followed, a directory, a FIFO, a device, a
-// socket, or a hard-linked file; on Windows a reparse point, a directory,
-// anything that is not a file on disk, such as NUL, or a hard-linked file),
-// and by Claim also when the file is one
-// whose content Read would not believe: owned by a user other than the
-// caller and root, or writable by its group or by others. Nothing is written
-// to a refused path, nothing is read from it, and no lock is left on it.
-var ErrUnsafeFile = errors.New("pidfile: unsafe pidfile")
-
 // errEmptyPath is the error for an empty path: an unset variable in a
 // script must not read as "no pidfile, so nothing runs".
 var errEmptyPath = fmt.Errorf("%w: empty path", fs.ErrInvalid)

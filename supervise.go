@@ -16,10 +16,6 @@ const (
 	opWait   = "pidfile: wait"
 )
 
-// ErrNotRunning is the target for errors.Is when Signal finds that no process
-// holds the pidfile (or that there is no file). No signal was sent.
-var ErrNotRunning = errors.New("pidfile: not running")
-
 // errHolderChanged means the holder changed while Signal checked it; Signal
 // starts over.
 var errHolderChanged = errors.New("pidfile: the holder changed while it was being checked")

@@ -1,0 +1,90 @@
+package pidfile
+
+// The errors of the package: its sentinels for errors.Is, and LockedError.
+
+import (
+	"errors"
+	"strconv"
+)
+
+// The op of each error names the public call that failed.
+const (
+	opClaim  = "pidfile: claim"
+	opRead   = "pidfile: read"
+	opClose  = "pidfile: close"
+	opVerify = "pidfile: verify"
+	opKeep   = "pidfile: keep on exec"
+)
+
+// ErrLocked is the target for errors.Is when another process holds the lock
+// on a pidfile. The error is a *LockedError that carries the holder's PID when
+// it is known.
+var ErrLocked = errors.New("pidfile: locked by another process")
+
+// ErrInheritedLock is the target for errors.Is when the kernel says that the
+// process that took a pidfile's lock has exited, or has closed the file while
+// the lock is still held: a process that inherited its descriptor (a child
+// started without close-on-exec) holds it now, and no PID names the holder.
+// Such errors also match ErrLocked.
+var ErrInheritedLock = errors.New("pidfile: the process that took the lock has exited or let go of the file; a process that inherited its descriptor holds it")
+
+// LockedError reports a pidfile that another process holds.
+type LockedError struct {
+	Path string
+	// PID is the holder's PID, named as Read names it, or 0 when no live
+	// process could be named. It is never negative.
+	PID int
+	// Err, if not nil, says more: why PID is 0 (matching ErrInvalidContent,
+	// with the content quoted, when the content is not a PID;
+	// ErrUntrustedContent when another user could have written it; and
+	// ErrInheritedLock when the kernel names a holder that has exited or let
+	// go of the file), or, from ClaimContext, the context's error that ended
+	// the wait.
+	Err error
+}
+
+// Error names the path and the holder, or says why the holder is unknown.
+func (e *LockedError) Error() string {
+	msg := "pidfile: " + e.Path + ": locked by "
+	if e.PID > 0 {
+		msg += "process " + strconv.Itoa(e.PID)
+	} else {
+		msg += "an unknown process"
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrLocked) true.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// Unwrap returns Err.
+func (e *LockedError) Unwrap() error { return e.Err }
+
+// ErrUnsafeFile is the target for errors.Is when a path is refused: by every
+// call when its final component is not a regular file with exactly one link
+// (a symbolic link, which is never followed, a directory, a FIFO, a device, a
+// socket, or a hard-linked file; on Windows a reparse point, a directory,
+// anything that is not a file on disk, such as NUL, or a hard-linked file),
+// and by Claim also when the file is one
+// whose content Read would not believe: owned by a user other than the
+// caller and root, or writable by its group or by others. Nothing is written
+// to a refused path, nothing is read from it, and no lock is left on it.
+var ErrUnsafeFile = errors.New("pidfile: unsafe pidfile")
+
+// ErrUntrustedContent is the target for errors.Is when a pidfile is held, its
+// content could have been written by a user other than the reader and root,
+// and nothing more trustworthy names the holder: the system has no lock
+// table, or its table names no holder visible from here. Such errors are a
+// *LockedError with PID 0, so they match ErrLocked too.
+var ErrUntrustedContent = errors.New("pidfile: content that another user could have written")
+
+// ErrNotRunning is the target for errors.Is when Signal finds that no process
+// holds the pidfile (or that there is no file). No signal was sent.
+var ErrNotRunning = errors.New("pidfile: not running")
+
+// ErrReplaced is the target for errors.Is when Verify finds that the path no
+// longer names the file that the Guard locked.
+var ErrReplaced = errors.New("pidfile: the path no longer names the locked file")

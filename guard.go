@@ -1,0 +1,163 @@
+package pidfile
+
+// The Guard: what holds a lock, and what this process knows it holds.
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+)
+
+// Guard holds the lock on a pidfile. It is returned by Claim and ClaimContext,
+// and inside NotHeld by Read. The lock lasts until Close or until the process
+// exits; a Guard that becomes unreachable keeps it (the Guard holds the raw
+// descriptor, which no finalizer closes). A Guard's methods may be called from
+// several goroutines.
+type Guard struct {
+	path string
+
+	mu      sync.Mutex
+	f       file
+	closed  bool
+	claimed bool // by Claim, not by Read
+}
+
+// held counts the Guards of this process by the file they lock, so that
+// content naming this process can be told from content left behind by a
+// Guard it has closed (trust.go). A process holds at most one lock on a file,
+// but counting costs nothing and assumes nothing.
+var held = struct {
+	sync.Mutex
+	files map[fileID]int
+}{files: make(map[fileID]int)}
+
+// newGuard makes a Guard for f, whose lock this process now holds; claimed
+// for Claim's exclusive lock, which the registry counts, and not for Read's
+// shared one.
+func newGuard(f file, path string, claimed bool) *Guard {
+	if claimed {
+		held.Lock()
+		held.files[f.id]++
+		held.Unlock()
+	}
+	return &Guard{f: f, path: path, claimed: claimed}
+}
+
+// forgetGuard undoes newGuard for a Guard on the file id.
+func forgetGuard(id fileID) {
+	held.Lock()
+	defer held.Unlock()
+	if held.files[id]--; held.files[id] <= 0 {
+		delete(held.files, id)
+	}
+}
+
+// holdsGuard reports whether this process holds a Guard on the file id.
+func holdsGuard(id fileID) bool {
+	held.Lock()
+	defer held.Unlock()
+	return held.files[id] > 0
+}
+
+// Path returns the path that the Guard was created with.
+func (g *Guard) Path() string {
+	if g == nil {
+		return ""
+	}
+	return g.path
+}
+
+// errNilGuard is returned by the methods of a nil *Guard, as *os.File's
+// methods return os.ErrInvalid, rather than panicking.
+var errNilGuard = fmt.Errorf("pidfile: nil *Guard: %w", os.ErrInvalid)
+
+// Close releases the lock. It never removes or changes the file: the next
+// holder reuses it. Calls after the first do nothing and return nil.
+func (g *Guard) Close() error {
+	if g == nil {
+		return errNilGuard
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return nil
+	}
+	g.closed = true
+	if g.claimed {
+		forgetGuard(g.f.id)
+	}
+	if err := g.f.close(); err != nil {
+		return pathError(opClose, g.path, err)
+	}
+	return nil
+}
+
+// Verify reports whether the Guard's path still names the file it locked. It
+// returns nil if so, and an error matching ErrReplaced if the file was
+// removed or another file was put in its place (an operator's rm, a tool that
+// unlinks pidfiles): then the lock no longer keeps a second instance out,
+// because that instance would create and lock a new file. A daemon can call
+// Verify now and then and stop, or Claim again, when it fails.
+//
+// Verify on a closed Guard returns an error matching os.ErrClosed.
+func (g *Guard) Verify() error {
+	return g.useOpen(opVerify, func(f *file) error {
+		nlink, err := f.links()
+		if err != nil {
+			return fmt.Errorf("fstat: %w", err)
+		}
+		if nlink == 0 {
+			return fmt.Errorf("%w: the locked file was removed", ErrReplaced)
+		}
+		now, err := pathIdentity(g.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w: the locked file was moved away", ErrReplaced)
+		}
+		if err != nil {
+			return fmt.Errorf("lstat: %w", err)
+		}
+		if now != f.id {
+			return fmt.Errorf("%w: another file took its place", ErrReplaced)
+		}
+		return nil
+	})
+}
+
+// useOpen runs fn on the Guard's file while it is open, and names op and the
+// path in fn's error. On a closed Guard it fails with os.ErrClosed.
+func (g *Guard) useOpen(op string, fn func(*file) error) error {
+	if g == nil {
+		return errNilGuard
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return pathError(op, g.path, os.ErrClosed)
+	}
+	if err := fn(&g.f); err != nil {
+		return pathError(op, g.path, err)
+	}
+	return nil
+}
+
+// KeepOnExec lets the lock survive an exec of this process (Unix; on
+// Windows, which has no exec, it returns an error matching
+// errors.ErrUnsupported): it clears
+// close-on-exec on the Guard's descriptor, so that after syscall.Exec the new
+// program holds the lock, and the pidfile, which names this process's PID,
+// names it. This is how a wrapper claims a pidfile for a program that knows
+// nothing of pidfiles (cmd/pidfile's run). The descriptor is read-only, so a
+// program run as a less privileged user after the claim cannot change what
+// the file says (except on NFS, where an exclusive flock needs a writable
+// descriptor).
+//
+// Call it right before syscall.Exec. Until then, every child this process
+// starts inherits the descriptor too and keeps the lock held after this
+// process exits (see ErrInheritedLock). A program that closes every
+// descriptor it did not open itself, as some daemons do at startup, releases
+// the lock.
+func (g *Guard) KeepOnExec() error {
+	return g.useOpen(opKeep, (*file).keepOnExec)
+}

@@ -1,0 +1,73 @@
+package pidfile
+
+// Finding the holder: take the lock, or name who has it, and wait out a new
+// holder's write window where that could change the answer. Whom to name is
+// judge's verdict (trust.go).
+
+import (
+	"fmt"
+	"time"
+)
+
+// lockOrFindHolder tries to lock f: exclusively for a claim, shared for a
+// reader. It returns nil if this process now holds the lock, and otherwise
+// the holder, as judge names it for ask. While nobody is named it retries
+// the lock, the content and the table until writeWindow has passed, for a
+// holder that has just locked and not yet written; but not where waiting
+// cannot change the answer.
+func lockOrFindHolder(f *file, op, path string, claim bool, ask asking) (*LockedBy, error) {
+	var buf [maxContent]byte
+	var start time.Time
+	wait := time.Millisecond
+	for {
+		var locked bool
+		var err error
+		if claim {
+			locked, err = lockExclusive(f)
+		} else {
+			locked, err = f.tryLock(false)
+		}
+		if err == errReadersHold {
+			return nil, &LockedError{Path: path, Err: err}
+		}
+		if err != nil {
+			return nil, pathError(op, path, fmt.Errorf("flock: %w", err))
+		}
+		if locked {
+			return nil, nil
+		}
+		n, err := f.readHead(buf[:])
+		if err != nil {
+			return nil, pathError(op, path, fmt.Errorf("read: %w", err))
+		}
+		v := judge(f, buf[:n], ask)
+		if v.pid > 0 {
+			return &LockedBy{PID: v.pid, Source: v.source}, nil
+		}
+		if !v.wait {
+			return nil, &LockedError{Path: path, Err: v.why}
+		}
+		if start.IsZero() {
+			start = time.Now()
+		} else if time.Since(start) >= writeWindow {
+			return nil, &LockedError{Path: path, Err: v.why}
+		}
+		if testHookRetry != nil {
+			testHookRetry()
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 10*time.Millisecond)
+	}
+}
+
+// holderHint returns a live process that holds f's lock, or 0, by the same
+// verdict but without waiting out the write window: Wait and ClaimContext
+// only use it to sleep on, and check the lock again anyway.
+func holderHint(f *file) int {
+	var buf [maxContent]byte
+	n, err := f.readHead(buf[:])
+	if err != nil {
+		return 0
+	}
+	return judge(f, buf[:n], askFast).pid
+}

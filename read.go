@@ -1,0 +1,144 @@
+package pidfile
+
+// Read and ReadExact: who holds a pidfile, as a supervisor asks.
+
+import "strconv"
+
+// Result is what Read found: NotExist, NotHeld or LockedBy. The set is closed;
+// a type switch over the three is exhaustive.
+type Result interface{ result() }
+
+// NotExist is the Result for a path where no file exists. Read created none.
+type NotExist struct{}
+
+// NotHeld is the Result for a pidfile that no process held. To find that out,
+// Read took a shared lock itself: the caller now holds it and must Close
+// Guard. Until then, Claim by anyone else fails (after waiting up to a second
+// for the lock to go); other readers may hold such a lock at the same time.
+// The content is untouched.
+type NotHeld struct{ Guard *Guard }
+
+// LockedBy is the Result for a pidfile that another process holds.
+//
+// The PID may stop naming the holder at any moment: the holder can exit and
+// its PID be reused. Act on it with Signal, which checks, rather than with a
+// plain kill.
+type LockedBy struct {
+	// PID is the holder's PID in the reader's PID namespace; always >= 1.
+	PID int
+	// Source says where PID came from.
+	Source Source
+}
+
+// Source says where a PID in a LockedBy came from.
+type Source int
+
+const (
+	// FromContent: the pidfile's content named a live process, and the
+	// content is believed: nobody but the reader and root could have
+	// written it, or the one other user who could have runs that process
+	// (see "Whom to believe" in the package documentation).
+	FromContent Source = iota
+	// FromKernel: the kernel's lock table named the process that took the
+	// lock (Linux). Read asks it when the content names no live process
+	// that it believes: the holder had not written yet, it writes no PID
+	// (flock(1)), it died mid-write, or another user could have written the
+	// content. ReadExact asks it always.
+	FromKernel
+)
+
+// String returns "content" or "kernel", as cmd/pidfile's -json prints it.
+func (s Source) String() string {
+	switch s {
+	case FromContent:
+		return "content"
+	case FromKernel:
+		return "kernel"
+	}
+	return "Source(" + strconv.Itoa(int(s)) + ")"
+}
+
+func (NotExist) result() {}
+func (NotHeld) result()  {}
+func (LockedBy) result() {}
+
+// Read tells whether a process holds the pidfile at path, and which. It is
+// the fast answer, for a daemon or supervisor that reads its own pidfiles;
+// ReadExact is the exact one, for tools that report on anyone's.
+//
+// Read never creates a file: a missing path is NotExist. Otherwise it tries
+// to take a shared lock without waiting: if it gets it, nobody holds the
+// pidfile, the result is NotHeld and the caller holds the shared lock until
+// it closes the Guard; if a claim holds the exclusive lock, the result is
+// LockedBy with the holder's PID.
+//
+// The PID is the content's if the content names a live process and is
+// believed (see "Whom to believe" in the package documentation): then Read
+// makes six system calls and never reads the kernel's lock table, whose cost
+// grows with every lock on the host. Otherwise, on Linux, the lock table
+// names the holder. Where it cannot (no table, or a holder in another PID
+// namespace), Read waits a few tens of milliseconds for a new holder to write
+// its PID, then returns a *LockedError with PID 0 that says why (matching
+// ErrLocked, and also ErrInvalidContent for content that is not a PID,
+// ErrUntrustedContent for content it does not believe, or ErrInheritedLock).
+// It does not wait where waiting cannot change the answer. So a LockedBy
+// always names a process that was alive when Read looked, never a PID < 1.
+//
+// Content that names the caller itself is believed only while the caller
+// holds a Guard on the file; otherwise it is left over from a Guard the caller
+// has closed, and the new holder has not written yet.
+//
+// Two corners remain where believed content can name a process that no
+// longer holds the lock, for a reader that does not ask the table: for
+// microseconds after a new holder takes the lock, the previous holder, if it
+// is still alive; and a process that wrote its PID, then handed its
+// descriptor to a child and closed its own (or exited, and its PID was
+// reused). ReadExact and Signal ask the kernel and are not fooled.
+//
+// Read needs only read permission on the file. It refuses the same kinds of
+// file as Claim (ErrUnsafeFile), but reads a file that other users could
+// write, believing its content only as described.
+func Read(path string) (Result, error) {
+	return read(opRead, path, askFast)
+}
+
+// ReadExact is Read that takes the holder from the kernel's lock table
+// wherever the system has one (Linux, with /proc mounted), never from the
+// content alone: a LockedBy then has Source FromKernel and names the process
+// that /proc/locks and lslocks(8) name, once it is confirmed (see "Whom to
+// believe"; a process that handed its descriptor on and closed its own is not
+// named, see ErrInheritedLock). A holder that the table names but that cannot
+// be confirmed is never named, nor is any where /proc belongs to another PID
+// namespace. Where the table names no holder visible from here, or there is
+// none, ReadExact answers as Read does.
+//
+// Use ReadExact to show a PID to a person or to another program, and
+// wherever the content may be older or less trustworthy than the lock (a
+// holder such as flock(1) that writes no PID, a file other users could
+// write); cmd/pidfile's status and pid use it. It costs a read of the lock
+// table, whose length is every lock on the host (see the README's figures).
+// Use Read on a hot path for pidfiles of your own. To signal the holder, use
+// Signal, which checks again just before it signals.
+func ReadExact(path string) (Result, error) {
+	return read(opRead, path, askExact)
+}
+
+func read(op, path string, ask asking) (Result, error) {
+	f, err := openFile(op, path, 0)
+	if err == errNoFile {
+		return NotExist{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	holder, err := lockOrFindHolder(&f, op, path, false, ask)
+	if err != nil {
+		f.close()
+		return nil, err
+	}
+	if holder != nil {
+		f.close()
+		return *holder, nil
+	}
+	return NotHeld{newGuard(f, path, false)}, nil
+}
