@@ -72,7 +72,9 @@ import (
 // Exit statuses shared by the subcommands.
 const (
 	exitOK         = 0
-	exitNotRunning = 1 // also: held (run, stop), timed out (wait)
+	exitNotRunning = 1 // status, pid, kill
+	exitHeld       = 1 // run, stop: another process holds PATH
+	exitTimedOut   = 1 // wait
 	exitUsage      = 2
 	exitNoFile     = 3 // status
 	exitNotStarted = 3 // run -detach: CMD exited at once, or does not hold PATH

@@ -2,9 +2,20 @@
 
 package main
 
-import "os"
+import (
+	"os"
+	"strings"
+)
 
-var signals = map[string]os.Signal{"KILL": os.Kill, "INT": os.Interrupt}
+func signalNamed(name string) (os.Signal, bool) {
+	switch strings.TrimPrefix(strings.ToUpper(name), "SIG") {
+	case "KILL":
+		return os.Kill, true
+	case "INT":
+		return os.Interrupt, true
+	}
+	return nil, false
+}
 
 func signalNumber(int) (os.Signal, bool) { return nil, false }
 

@@ -4,19 +4,23 @@ package main
 
 import (
 	"os"
+	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
-// signals maps the names kill(1) knows to signals.
-var signals = map[string]os.Signal{
-	"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "ILL": syscall.SIGILL,
-	"TRAP": syscall.SIGTRAP, "ABRT": syscall.SIGABRT, "IOT": syscall.SIGABRT, "BUS": syscall.SIGBUS,
-	"FPE": syscall.SIGFPE, "KILL": syscall.SIGKILL, "USR1": syscall.SIGUSR1, "SEGV": syscall.SIGSEGV,
-	"USR2": syscall.SIGUSR2, "PIPE": syscall.SIGPIPE, "ALRM": syscall.SIGALRM, "TERM": syscall.SIGTERM,
-	"CHLD": syscall.SIGCHLD, "CONT": syscall.SIGCONT, "STOP": syscall.SIGSTOP, "TSTP": syscall.SIGTSTP,
-	"TTIN": syscall.SIGTTIN, "TTOU": syscall.SIGTTOU, "URG": syscall.SIGURG, "XCPU": syscall.SIGXCPU,
-	"XFSZ": syscall.SIGXFSZ, "VTALRM": syscall.SIGVTALRM, "PROF": syscall.SIGPROF,
-	"WINCH": syscall.SIGWINCH, "IO": syscall.SIGIO, "SYS": syscall.SIGSYS,
+// signalNamed returns the signal that kill(1) calls name (TERM, SIGTERM,
+// sigterm), as this system numbers it.
+func signalNamed(name string) (os.Signal, bool) {
+	name = "SIG" + strings.TrimPrefix(strings.ToUpper(name), "SIG")
+	if name == "SIGIOT" {
+		name = "SIGABRT" // the old name of the same signal
+	}
+	if s := unix.SignalNum(name); s != 0 {
+		return s, true
+	}
+	return nil, false
 }
 
 // signalNumber accepts 0 (a check that sends nothing) up to 64.

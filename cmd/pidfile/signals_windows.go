@@ -2,12 +2,19 @@ package main
 
 import (
 	"os"
+	"strings"
 	"syscall"
 )
 
-// signals maps names to what Windows can do: terminate (os.Kill). There is no
+// signalNamed accepts what Windows can do: terminate (os.Kill). There is no
 // polite signal, so TERM terminates too, as KILL does.
-var signals = map[string]os.Signal{"KILL": os.Kill, "TERM": os.Kill}
+func signalNamed(name string) (os.Signal, bool) {
+	switch strings.TrimPrefix(strings.ToUpper(name), "SIG") {
+	case "KILL", "TERM":
+		return os.Kill, true
+	}
+	return nil, false
+}
 
 var killSignal = os.Kill
 

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-pidfile/pidfile"
@@ -58,7 +57,7 @@ func cmdWait(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		sayf(stderr, "pidfile wait: %s: still held after %v", c.Arg(0), *timeout)
-		return exitNotRunning
+		return exitTimedOut
 	case err != nil:
 		sayf(stderr, "%v", err)
 		return exitUnknown
@@ -71,9 +70,7 @@ func parseSignal(s string) (os.Signal, bool) {
 	if n, err := strconv.Atoi(s); err == nil {
 		return signalNumber(n)
 	}
-	name := strings.TrimPrefix(strings.ToUpper(s), "SIG")
-	sig, ok := signals[name]
-	return sig, ok
+	return signalNamed(s)
 }
 
 // killWait is how long stop waits after KILL: the kernel ends the process
@@ -127,7 +124,7 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	sayf(stderr, "pidfile stop: %s: still held by %s after KILL", path, holderNow(path))
-	return exitNotRunning
+	return exitHeld
 }
 
 // holderNow names whoever holds path now, for a message.
