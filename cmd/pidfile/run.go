@@ -5,21 +5,9 @@ package main
 // the command starts and passes to it through exec, so the file names the
 // command's PID for its whole life and no second instance can start.
 //
-// -detach starts a child of this process (the same program, in the hidden
-// subcommand detachedRun) in a session of its own, with standard input from
-// /dev/null, output to /dev/null or the log, and no other descriptor but a
-// status pipe. The child claims, switches user, and executes the command in
-// its own place; the pipe, close-on-exec, tells the parent how that went:
-// "exec" just before execve, then end of file if execve succeeded, or a line
-// "STATUS MESSAGE" for any failure; a line "note MESSAGE" is for the
-// operator's terminal on the way. A command that was executed may still die
-// at once (a missing shared library, a bad configuration), so the parent
-// watches it for a moment and then checks that it holds the lock: it
-// returns success only for a command that runs holding the lock, and
-// otherwise reports exactly why not.
+// -detach is detach.go; -user is user.go.
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -27,10 +15,8 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"os/user"
 	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-pidfile/pidfile"
@@ -51,26 +37,6 @@ found, 126 if it cannot be executed, 2 for usage errors, 3 (-detach) if CMD
 was executed but exited at once or does not hold PATH, 4 for any other
 error; otherwise, in the foreground, CMD's own, and with -detach, 0.
 `
-
-// detachedRun is the hidden subcommand that the child of run -detach runs.
-const detachedRun = "_detached-run"
-
-// execMarker is what the detached child writes just before execve; a line
-// that starts with notePrefix is a message for the operator.
-const (
-	execMarker = "exec\n"
-	notePrefix = "note "
-)
-
-// startCheck is how long run -detach watches a command it executed before
-// it checks that the command holds the lock: long enough for a command that
-// cannot run at all (a missing shared library, a bad option) to have
-// exited, short enough to add little to a start.
-const startCheck = 200 * time.Millisecond
-
-// reportWait bounds how long run -detach waits for a child that ended its
-// status pipe without executing the command to exit.
-const reportWait = 5 * time.Second
 
 // launch is what run was asked to do.
 type launch struct {
@@ -167,7 +133,7 @@ func (l launch) claimAndExec(r reporter) int {
 		cancel()
 	}
 	if errors.As(err, &locked) {
-		return r.fail(exitNotRunning, "pidfile run: %s is held by %s", l.path, holderText(locked))
+		return r.fail(exitHeld, "pidfile run: %s is held by %s", l.path, holderText(locked))
 	}
 	if err != nil {
 		return r.fail(exitUnknown, "%v", err)
@@ -237,142 +203,6 @@ func (r reporter) execing() error {
 	return err
 }
 
-// startDetached starts the child of run -detach with args (run's own), waits
-// for the status pipe to say how it went, and reports it: the child's PID on
-// stdout once it has executed CMD, and CMD has neither exited at once nor
-// let go of the pidfile.
-func startDetached(args []string, l launch, logPath string, stdout, stderr io.Writer) int {
-	fail := func(format string, a ...any) int {
-		sayf(stderr, "pidfile run: "+format, a...)
-		return exitUnknown
-	}
-	null, err := os.Open(os.DevNull)
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer null.Close()
-	out, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if logPath != "" {
-		out, err = openLog(logPath, l.path)
-	}
-	if err != nil {
-		return fail("-log: %v", err)
-	}
-	defer out.Close()
-	if err := closeInheritedOnExec(); err != nil {
-		return fail("cannot keep this process's descriptors from the daemon: %v", err)
-	}
-	self, err := selfExecutable()
-	if err != nil {
-		return fail("cannot find this program to start it again: %v", err)
-	}
-	status, w, err := os.Pipe()
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer status.Close()
-	child := exec.Command(self, append([]string{detachedRun}, args...)...)
-	child.Stdin, child.Stdout, child.Stderr = null, out, out
-	child.ExtraFiles = []*os.File{w}
-	child.SysProcAttr = detachedAttr()
-	err = child.Start()
-	w.Close()
-	if err != nil {
-		return fail("%v", err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		child.Wait()
-		close(exited)
-	}()
-	// The pipe ends when the child has executed CMD, or has exited.
-	sc := bufio.NewScanner(status)
-	execed := false
-	for sc.Scan() {
-		line := sc.Text()
-		if note, ok := strings.CutPrefix(line, notePrefix); ok {
-			fmt.Fprintln(stderr, note) // made printable by the child
-		} else if line+"\n" == execMarker {
-			execed = true
-		} else if code, msg, ok := parseStatus(line); ok {
-			<-exited
-			fmt.Fprintln(stderr, msg)
-			return code
-		}
-	}
-	if !execed {
-		select {
-		case <-exited:
-		case <-time.After(reportWait):
-			child.Process.Kill()
-			<-exited
-		}
-		return fail("the detached process ended before it could execute the command (%v)", child.ProcessState)
-	}
-	pid := child.Process.Pid
-	select {
-	case <-exited:
-		sayf(stderr, "pidfile run: %s (process %d) %s right after it started", l.argv[0], pid, exitText(child.ProcessState))
-		return exitNotStarted
-	case <-time.After(startCheck):
-	}
-	if why := holds(l.path, pid); why != "" {
-		// Left running, it would run unguarded: a second start would
-		// succeed beside it.
-		sayf(stderr, "pidfile run: %s (process %d) runs, but %s; stopping it", l.argv[0], pid, why)
-		stopChild(child, exited)
-		return exitNotStarted
-	}
-	fmt.Fprintln(stdout, pid)
-	return exitOK
-}
-
-// stopChild ends a child that run -detach will not report as started: TERM,
-// then KILL if it is still there after killWait; it returns once the child
-// has exited.
-func stopChild(child *exec.Cmd, exited <-chan struct{}) {
-	child.Process.Signal(signals["TERM"])
-	select {
-	case <-exited:
-	case <-time.After(killWait):
-		child.Process.Kill()
-		<-exited
-	}
-}
-
-// holds says why process pid does not hold path, or "" if it does.
-func holds(path string, pid int) string {
-	r, err := pidfile.ReadExact(path)
-	if err != nil {
-		return "who holds " + path + " cannot be told: " + err.Error()
-	}
-	switch r := r.(type) {
-	case pidfile.LockedBy:
-		if r.PID == pid {
-			return ""
-		}
-		return path + " is held by process " + strconv.Itoa(r.PID)
-	case pidfile.NotHeld:
-		r.Guard.Close()
-	}
-	return "does not hold " + path + " (did it close the descriptor it inherited?)"
-}
-
-// exitText says how a process ended.
-func exitText(ps *os.ProcessState) string {
-	if ws, ok := ps.Sys().(interface{ Signaled() bool }); ok && ws.Signaled() {
-		return "was killed (" + ps.String() + ")"
-	}
-	return "exited with status " + strconv.Itoa(ps.ExitCode())
-}
-
-// parseStatus parses a "STATUS MESSAGE" line from the status pipe.
-func parseStatus(line string) (int, string, bool) {
-	code, msg, ok := strings.Cut(line, " ")
-	n, err := strconv.Atoi(code)
-	return n, msg, ok && err == nil
-}
-
 // holderText names the holder of a LockedError for a message.
 func holderText(e *pidfile.LockedError) string {
 	if e.PID > 0 {
@@ -382,77 +212,4 @@ func holderText(e *pidfile.LockedError) string {
 		return "a process whose PID cannot be told (" + e.Err.Error() + ")"
 	}
 	return "a process whose PID cannot be told"
-}
-
-// account is the user that -user names.
-type account struct {
-	name, home string
-	uid, gid   int
-	groups     []int // supplementary
-}
-
-// lookupAccount resolves USER[:GROUP], by name or number.
-func lookupAccount(spec string) (*account, error) {
-	if os.Geteuid() != 0 {
-		return nil, errors.New("only root may execute a command as another user")
-	}
-	name, group, withGroup := strings.Cut(spec, ":")
-	u, err := lookup(name, user.LookupId, user.Lookup)
-	if err != nil {
-		return nil, fmt.Errorf("unknown user %q", name)
-	}
-	a := &account{name: u.Username, home: u.HomeDir}
-	a.uid, err = strconv.Atoi(u.Uid)
-	if err != nil {
-		return nil, fmt.Errorf("user %q has no numeric UID", name)
-	}
-	gid := u.Gid
-	if withGroup {
-		g, err := lookup(group, user.LookupGroupId, user.LookupGroup)
-		if err != nil {
-			return nil, fmt.Errorf("unknown group %q", group)
-		}
-		gid = g.Gid
-	}
-	if a.gid, err = strconv.Atoi(gid); err != nil {
-		return nil, fmt.Errorf("group %q has no numeric GID", gid)
-	}
-	// The supplementary groups are USER's, with GROUP in place of its
-	// primary group, as initgroups(3) makes them.
-	ids, err := u.GroupIds()
-	if err != nil {
-		return nil, fmt.Errorf("groups of %q: %v", name, err)
-	}
-	for _, id := range ids {
-		if id == u.Gid {
-			id = gid
-		}
-		if n, err := strconv.Atoi(id); err == nil {
-			a.groups = append(a.groups, n)
-		}
-	}
-	return a, nil
-}
-
-// lookup finds a user or group by number if s is one, else by name.
-func lookup[T any](s string, byID, byName func(string) (T, error)) (T, error) {
-	if _, err := strconv.Atoi(s); err == nil {
-		if v, err := byID(s); err == nil {
-			return v, nil
-		}
-	}
-	return byName(s)
-}
-
-// environ is env with HOME, USER and LOGNAME set for a.
-func (a *account) environ(env []string) []string {
-	var out []string
-	for _, kv := range env {
-		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "HOME", "USER", "LOGNAME":
-		default:
-			out = append(out, kv)
-		}
-	}
-	return append(out, "HOME="+a.home, "USER="+a.name, "LOGNAME="+a.name)
 }
