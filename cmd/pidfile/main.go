@@ -87,46 +87,72 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// command is one subcommand. The table of them, commands, makes the top-level
+// usage, the usage line of each subcommand's -h, and the dispatch; a test
+// checks that the package documentation's synopsis says the same.
+type command struct {
+	name     string
+	synopsis string // what follows "pidfile NAME" in the usage
+	run      func(args []string, stdout, stderr io.Writer) int
+}
+
+// commands is the table of subcommands, in the order the usage lists them.
+// It is a function, not a variable, because the subcommands look
+// themselves up in it.
+func commands() []command {
+	return []command{
+		{"run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-detach [-log FILE]] PATH -- CMD [ARGS...]",
+			func(args []string, stdout, stderr io.Writer) int { return cmdRun(args, false, stdout, stderr) }},
+		{"stop", "[-s SIGNAL] [-timeout DURATION] PATH", cmdStop},
+		{"status", "[-json] PATH", cmdStatus},
+		{"pid", "[-json] PATH", cmdPID},
+		{"kill", "[-s SIGNAL] PATH", cmdKill},
+		{"wait", "[-timeout DURATION] PATH", cmdWait},
+	}
+}
+
+// synopsis is the usage line of subcommand name.
+func synopsis(name string) string {
+	for _, c := range commands() {
+		if c.name == name {
+			return c.synopsis
+		}
+	}
+	return ""
+}
+
 // usage is the summary printed for -h and for a missing subcommand.
-const usage = `usage:
-  pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-detach [-log FILE]] PATH -- CMD [ARGS...]
-  pidfile stop [-s SIGNAL] [-timeout DURATION] PATH
-  pidfile status [-json] PATH
-  pidfile pid [-json] PATH
-  pidfile kill [-s SIGNAL] PATH
-  pidfile wait [-timeout DURATION] PATH
-  pidfile --version
-Run 'pidfile SUBCOMMAND -h' for the details of one.
-`
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  pidfile %s %s\n", c.name, c.synopsis)
+	}
+	b.WriteString("  pidfile --version\nRun 'pidfile SUBCOMMAND -h' for the details of one.\n")
+	return b.String()
+}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return exitUsage
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		return exitOK
 	case "-version", "--version", "version":
 		fmt.Fprintln(stdout, "pidfile", version())
 		return exitOK
-	case "run":
-		return cmdRun(args[1:], false, stdout, stderr)
 	case detachedRun:
 		return cmdRun(args[1:], true, stdout, stderr)
-	case "stop":
-		return cmdStop(args[1:], stdout, stderr)
-	case "status":
-		return cmdStatus(args[1:], stdout, stderr)
-	case "pid":
-		return cmdPID(args[1:], stdout, stderr)
-	case "kill":
-		return cmdKill(args[1:], stdout, stderr)
-	case "wait":
-		return cmdWait(args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "pidfile: unknown subcommand %q\n%s", args[0], usage) // %q: one line
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "pidfile: unknown subcommand %q\n%s", args[0], usage()) // %q: one line
 	return exitUsage
 }
 
@@ -148,7 +174,7 @@ type subcommand struct {
 	help      func(io.Writer)
 }
 
-func newSubcommand(name, synopsis, help string, stdout, stderr io.Writer, usageExit int) *subcommand {
+func newSubcommand(name, help string, stdout, stderr io.Writer, usageExit int) *subcommand {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	// The flag package would print its error and the whole usage to
 	// stderr; parse prints one line instead, and the usage only for -h.
@@ -156,7 +182,7 @@ func newSubcommand(name, synopsis, help string, stdout, stderr io.Writer, usageE
 	fs.Usage = func() {}
 	c := &subcommand{FlagSet: fs, stderr: stderr, usageExit: usageExit}
 	c.help = func(w io.Writer) {
-		fmt.Fprintf(w, "usage: pidfile %s %s\n%s", name, synopsis, help)
+		fmt.Fprintf(w, "usage: pidfile %s %s\n%s", name, synopsis(name), help)
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)

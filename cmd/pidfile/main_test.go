@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"os/exec"
@@ -177,6 +179,39 @@ func TestMessagesStayOneLine(t *testing.T) {
 		r := pidfileCmd(t, args...)
 		if out := r.stdout + r.stderr; strings.Count(out, "\n") != 1 || !strings.Contains(out, `a\nb\r.pid`) && !strings.Contains(out, `no\ndir`) {
 			t.Errorf("%q: stdout %q, stderr %q; want one line with the path escaped", args, r.stdout, r.stderr)
+		}
+	}
+}
+
+// The package documentation's synopsis, the top-level usage and each -h say
+// the same usage lines, all made from (or checked against) the table of
+// subcommands.
+func TestUsageLinesAgree(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "main.go", nil, parser.ParseComments|parser.PackageClauseOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc []string
+	for _, l := range strings.Split(f.Doc.Text(), "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "pidfile ") && strings.Contains(l, " PATH") || l == "pidfile --version" {
+			doc = append(doc, l)
+		}
+	}
+	var table []string
+	for _, c := range commands() {
+		table = append(table, "pidfile "+c.name+" "+c.synopsis)
+		if r := pidfileCmd(t, c.name, "-h"); !strings.HasPrefix(r.stdout, "usage: pidfile "+c.name+" "+c.synopsis+"\n") {
+			t.Errorf("%s -h: %q, want the usage line %q", c.name, r.stdout, c.synopsis)
+		}
+	}
+	table = append(table, "pidfile --version")
+	if strings.Join(doc, "\n") != strings.Join(table, "\n") {
+		t.Errorf("the package documentation says\n%s\nthe table of subcommands\n%s", strings.Join(doc, "\n"), strings.Join(table, "\n"))
+	}
+	r := pidfileCmd(t, "-h")
+	for _, l := range table {
+		if !strings.Contains(r.stdout, "  "+l+"\n") {
+			t.Errorf("pidfile -h lacks %q:\n%s", l, r.stdout)
 		}
 	}
 }

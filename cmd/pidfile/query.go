@@ -102,7 +102,7 @@ func cmdPID(args []string, stdout, stderr io.Writer) int {
 // lookCommand is status and pid: they differ in help, exit statuses and
 // where "not running" is printed.
 func lookCommand(name, help string, exits map[string]int, usageExit int, args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand(name, "[-json] PATH", help, stdout, stderr, usageExit)
+	c := newSubcommand(name, help, stdout, stderr, usageExit)
 	asJSON := c.Bool("json", false, "print one JSON object: path, state, pid, source, error")
 	if code, ok := c.parse(args, stdout, true); !ok {
 		return code

@@ -51,8 +51,7 @@ type launch struct {
 // cmdRun is run; detachedChild is set in the child that run -detach starts,
 // whose fd 3 is the status pipe.
 func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
-	c := newSubcommand("run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-detach [-log FILE]] PATH -- CMD [ARGS...]",
-		runHelp, stdout, stderr, exitUsage)
+	c := newSubcommand("run", runHelp, stdout, stderr, exitUsage)
 	wait := c.Duration("wait", 0, "wait up to `DURATION` for the holder to let go (e.g. 10s)")
 	detach := c.Bool("detach", false, "run CMD as a daemon; print its PID once it runs holding PATH")
 	logPath := c.String("log", "", "with -detach, append CMD's standard output and error to `FILE`,\n"+

@@ -16,7 +16,7 @@ import (
 )
 
 func cmdKill(args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand("kill", "[-s SIGNAL] PATH",
+	c := newSubcommand("kill",
 		"Signal the process that holds PATH, and nobody else: on Linux the holder is\n"+
 			"confirmed with the kernel's lock table and signalled through a pidfd.\n"+
 			"Exit status: 0 sent, 1 not running (nothing sent), 4 error.\n", stdout, stderr, exitUsage)
@@ -41,7 +41,7 @@ func cmdKill(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdWait(args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand("wait", "[-timeout DURATION] PATH",
+	c := newSubcommand("wait",
 		"Wait until no process holds PATH (or there is no PATH).\n"+
 			"Exit status: 0 free, 1 timed out, 4 error.\n", stdout, stderr, exitUsage)
 	timeout := c.Duration("timeout", 0, "give up after `DURATION` (default: wait for ever)")
@@ -78,7 +78,7 @@ func parseSignal(s string) (os.Signal, bool) {
 const killWait = 5 * time.Second
 
 func cmdStop(args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand("stop", "[-s SIGNAL] [-timeout DURATION] PATH",
+	c := newSubcommand("stop",
 		"Stop the process that holds PATH: signal it (and nobody else, as kill does),\n"+
 			"wait up to DURATION for it to let go, then send KILL the same way and wait\n"+
 			"a few seconds more. The file stays.\n"+
