@@ -84,41 +84,49 @@ const defaultPerm = 0o644
 
 // Claim is the package's Claim, creating a missing file with c.Perm.
 func (c Claimer) Claim(path string) (*Guard, error) {
+	g, err := c.claim(path)
+	if err != nil {
+		return nil, failure(opClaim, path, err)
+	}
+	return g, nil
+}
+
+func (c Claimer) claim(path string) (*Guard, error) {
 	perm := c.Perm
 	if perm == 0 {
 		perm = defaultPerm
 	}
 	if perm&^defaultPerm != 0 || perm&0o600 != 0o600 {
-		return nil, pathError(opClaim, path, fmt.Errorf("%w: Claimer.Perm %v: want read and write for the owner (who must reopen the file to claim it again), and at most read access for others",
-			os.ErrInvalid, perm))
+		return nil, fmt.Errorf("%w: Claimer.Perm %v: want read and write for the owner (who must reopen the file to claim it again), and at most read access for others",
+			os.ErrInvalid, perm)
 	}
-	f, err := openFile(opClaim, path, uint32(perm))
+	f, err := openFile(path, uint32(perm))
 	if err != nil {
 		return nil, explainDenied(path, err)
 	}
-	if err := claimable(f, opClaim, path); err != nil {
+	if err := claimable(f); err != nil {
 		f.close()
 		return nil, err
 	}
-	holder, err := lockOrFindHolder(&f, opClaim, path, true, askFast)
+	holder, err := lockOrFindHolder(&f, true, askFast)
 	if err != nil {
 		f.close()
 		return nil, err
 	}
 	if holder != nil {
 		f.close()
-		return nil, &LockedError{Path: path, PID: holder.PID}
+		return nil, &heldError{pid: holder.PID}
 	}
 	if testHookWriteWindow != nil {
 		testHookWriteWindow()
 	}
 	if err := writePID(&f); err != nil {
 		f.close()
-		return nil, pathError(opClaim, path, fmt.Errorf("write PID: %w", err))
+		return nil, fmt.Errorf("write PID: %w", err)
 	}
 	if err := f.dropWriter(); err != nil {
 		f.close()
-		return nil, pathError(opClaim, path, fmt.Errorf("close the writable descriptor: %w", err))
+		return nil, fmt.Errorf("close the writable descriptor: %w", err)
 	}
 	return newGuard(f, path, true), nil
 }

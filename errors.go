@@ -4,17 +4,48 @@ package pidfile
 
 import (
 	"errors"
+	"io/fs"
 	"strconv"
 )
 
-// The op of each error names the public call that failed.
+// The op of each error names the exported call that failed. Errors are made
+// once, there (failure): the layers below return bare errors, with neither
+// the call nor the path, and the package's name stands once in a message.
 const (
-	opClaim  = "pidfile: claim"
-	opRead   = "pidfile: read"
-	opClose  = "pidfile: close"
-	opVerify = "pidfile: verify"
-	opKeep   = "pidfile: keep on exec"
+	opClaim  = "claim"
+	opRead   = "read"
+	opSignal = "signal"
+	opWait   = "wait"
+	opClose  = "close"
+	opVerify = "verify"
+	opKeep   = "keep on exec"
 )
+
+// failure makes the one error that an exported call returns from the bare
+// error of the layers below: a *LockedError where another process holds the
+// lock (heldError), and an *fs.PathError whose Op is "pidfile: " and the
+// call otherwise.
+func failure(op, path string, err error) error {
+	var h *heldError
+	if errors.As(err, &h) {
+		return &LockedError{Path: path, PID: h.pid, Err: h.why, op: op}
+	}
+	return &fs.PathError{Op: "pidfile: " + op, Path: path, Err: err}
+}
+
+// heldError is what the layers below return for a lock that another process
+// holds: the holder, where it may be named, or why not.
+type heldError struct {
+	pid int
+	why error
+}
+
+func (e *heldError) Error() string {
+	if e.why != nil {
+		return "locked: " + e.why.Error()
+	}
+	return "locked by process " + strconv.Itoa(e.pid)
+}
 
 // ErrLocked is the target for errors.Is when another process holds the lock
 // on a pidfile. The error is a *LockedError that carries the holder's PID when
@@ -38,14 +69,21 @@ type LockedError struct {
 	// with the content quoted, when the content is not a PID;
 	// ErrUntrustedContent when another user could have written it; and
 	// ErrInheritedLock when the kernel names a holder that has exited or let
-	// go of the file), or, from ClaimContext, the context's error that ended
-	// the wait.
+	// go of the file), or, from ClaimContext and Wait, the context's error
+	// that ended the wait.
 	Err error
+
+	op string // the call that failed
 }
 
-// Error names the path and the holder, or says why the holder is unknown.
+// Error names the call, the path and the holder, or says why the holder is
+// unknown.
 func (e *LockedError) Error() string {
-	msg := "pidfile: " + e.Path + ": locked by "
+	msg := "pidfile: "
+	if e.op != "" {
+		msg += e.op + " "
+	}
+	msg += e.Path + ": locked by "
 	if e.PID > 0 {
 		msg += "process " + strconv.Itoa(e.PID)
 	} else {
@@ -88,3 +126,24 @@ var ErrNotRunning = errors.New("pidfile: not running")
 // ErrReplaced is the target for errors.Is when Verify finds that the path no
 // longer names the file that the Guard locked.
 var ErrReplaced = errors.New("pidfile: the path no longer names the locked file")
+
+// inheritedError is ErrInheritedLock as a reason inside another error, which
+// says "pidfile:" already.
+type inheritedError struct{}
+
+func (inheritedError) Error() string {
+	return "the process that took the lock has exited or let go of the file; a process that inherited its descriptor holds it"
+}
+func (inheritedError) Is(target error) bool { return target == ErrInheritedLock }
+
+// notRunningError is ErrNotRunning as Signal's reason.
+type notRunningError struct{ why string }
+
+func (e notRunningError) Error() string      { return "not running: " + e.why }
+func (notRunningError) Is(target error) bool { return target == ErrNotRunning }
+
+// replacedError is ErrReplaced as Verify's reason.
+type replacedError struct{ what string }
+
+func (e replacedError) Error() string      { return "the path no longer names the locked file: " + e.what }
+func (replacedError) Is(target error) bool { return target == ErrReplaced }

@@ -219,6 +219,8 @@ func TestFaultMatrix(t *testing.T) {
 					case fails && (errText == "<nil>" || !strings.Contains(errText, path) ||
 						!strings.Contains(strings.ReplaceAll(errText, path, ""), c.says)):
 						t.Errorf("%s failing: %s; want one error that names the path and %q", c.sys, errText, c.says)
+					case fails && strings.Count(errText, "pidfile:") != 1:
+						t.Errorf("%s failing: %q; want \"pidfile:\" once", c.sys, errText)
 					case fails && strings.Count(errText, "\n") > 0:
 						t.Errorf("%s failing: a message of several lines: %q", c.sys, errText)
 					}

@@ -89,7 +89,7 @@ func (g *Guard) Close() error {
 		forgetGuard(g.f.id)
 	}
 	if err := g.f.close(); err != nil {
-		return pathError(opClose, g.path, err)
+		return failure(opClose, g.path, err)
 	}
 	return nil
 }
@@ -109,24 +109,24 @@ func (g *Guard) Verify() error {
 			return fmt.Errorf("fstat: %w", err)
 		}
 		if nlink == 0 {
-			return fmt.Errorf("%w: the locked file was removed", ErrReplaced)
+			return replacedError{"the locked file was removed"}
 		}
 		now, err := pathIdentity(g.path)
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("%w: the locked file was moved away", ErrReplaced)
+			return replacedError{"the locked file was moved away"}
 		}
 		if err != nil {
 			return fmt.Errorf("lstat: %w", err)
 		}
 		if now != f.id {
-			return fmt.Errorf("%w: another file took its place", ErrReplaced)
+			return replacedError{"another file took its place"}
 		}
 		return nil
 	})
 }
 
-// useOpen runs fn on the Guard's file while it is open, and names op and the
-// path in fn's error. On a closed Guard it fails with os.ErrClosed.
+// useOpen runs fn on the Guard's file while it is open, and makes fn's error
+// the one of the call op. On a closed Guard it fails with os.ErrClosed.
 func (g *Guard) useOpen(op string, fn func(*file) error) error {
 	if g == nil {
 		return errNilGuard
@@ -134,10 +134,10 @@ func (g *Guard) useOpen(op string, fn func(*file) error) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
-		return pathError(op, g.path, os.ErrClosed)
+		return failure(op, g.path, os.ErrClosed)
 	}
 	if err := fn(&g.f); err != nil {
-		return pathError(op, g.path, err)
+		return failure(op, g.path, err)
 	}
 	return nil
 }

@@ -15,7 +15,10 @@ import (
 // the lock, the content and the table until writeWindow has passed, for a
 // holder that has just locked and not yet written; but not where waiting
 // cannot change the answer.
-func lockOrFindHolder(f *file, op, path string, claim bool, ask asking) (*LockedBy, error) {
+//
+// Its errors are bare (failure makes them the call's): a *heldError where
+// the holder cannot be named.
+func lockOrFindHolder(f *file, claim bool, ask asking) (*LockedBy, error) {
 	var buf [maxContent]byte
 	var start time.Time
 	wait := time.Millisecond
@@ -28,29 +31,29 @@ func lockOrFindHolder(f *file, op, path string, claim bool, ask asking) (*Locked
 			locked, err = f.tryLock(false)
 		}
 		if err == errReadersHold {
-			return nil, &LockedError{Path: path, Err: err}
+			return nil, &heldError{why: err}
 		}
 		if err != nil {
-			return nil, pathError(op, path, fmt.Errorf("flock: %w", err))
+			return nil, fmt.Errorf("flock: %w", err)
 		}
 		if locked {
 			return nil, nil
 		}
 		n, err := f.readHead(buf[:])
 		if err != nil {
-			return nil, pathError(op, path, fmt.Errorf("read: %w", err))
+			return nil, fmt.Errorf("read: %w", err)
 		}
 		v := judge(f, buf[:n], ask)
 		if v.pid > 0 {
 			return &LockedBy{PID: v.pid, Source: v.source}, nil
 		}
 		if !v.wait {
-			return nil, &LockedError{Path: path, Err: v.why}
+			return nil, &heldError{why: v.why}
 		}
 		if start.IsZero() {
 			start = time.Now()
 		} else if time.Since(start) >= writeWindow {
-			return nil, &LockedError{Path: path, Err: v.why}
+			return nil, &heldError{why: v.why}
 		}
 		if testHookRetry != nil {
 			testHookRetry()

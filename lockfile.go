@@ -22,11 +22,11 @@ var errEmptyPath = fmt.Errorf("%w: empty path", fs.ErrInvalid)
 
 // openFile is openPath (see the platform files), which it spares an empty
 // path.
-func openFile(op, path string, perm uint32) (file, error) {
+func openFile(path string, perm uint32) (file, error) {
 	if path == "" {
-		return file{}, pathError(op, path, errEmptyPath)
+		return file{}, errEmptyPath
 	}
-	return openPath(op, path, perm)
+	return openPath(path, perm)
 }
 
 // errNoFile is what openFile returns, unwrapped, for a missing file when it
@@ -49,10 +49,7 @@ func (e *unsafeError) Error() string {
 }
 func (e *unsafeError) Is(target error) bool { return target == ErrUnsafeFile }
 func (e *unsafeError) Unwrap() error        { return e.cause }
-func refuse(op, path, what string) error    { return pathError(op, path, &unsafeError{what: what}) }
-func pathError(op, path string, err error) error {
-	return &fs.PathError{Op: op, Path: path, Err: err}
-}
+func refuse(what string) error              { return &unsafeError{what: what} }
 
 // file is one open file description of a lock file. The flock, if taken, is
 // owned by the description, so it lasts until close (or until every process

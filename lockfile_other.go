@@ -9,11 +9,11 @@ import (
 )
 
 // errUnsupported is returned for every path on systems without flock(2).
-var errUnsupported = fmt.Errorf("%w: pidfile needs flock(2), which %s does not have",
+var errUnsupported = fmt.Errorf("%w: this package needs flock(2), which %s does not have",
 	errors.ErrUnsupported, runtime.GOOS)
 
-func openPath(op, path string, _ uint32) (file, error) {
-	return file{}, pathError(op, path, errUnsupported)
+func openPath(string, uint32) (file, error) {
+	return file{}, errUnsupported
 }
 
 // The methods below are unreachable: openPath never returns a file here.

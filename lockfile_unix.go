@@ -24,7 +24,7 @@ import (
 //
 // O_NONBLOCK keeps open from waiting for a FIFO's other end; it changes
 // nothing for the regular files that pass the check.
-func openPath(op, path string, perm uint32) (file, error) {
+func openPath(path string, perm uint32) (file, error) {
 	create := perm != 0
 	flags := unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY
 	if create {
@@ -36,16 +36,16 @@ func openPath(op, path string, perm uint32) (file, error) {
 		return f, errNoFile
 	}
 	if err != nil {
-		return f, openError(op, path, err)
+		return f, openError(path, err)
 	}
 	var st unix.Stat_t
 	if err := fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		return f, pathError(op, path, fmt.Errorf("fstat: %w", err))
+		return f, fmt.Errorf("fstat: %w", err)
 	}
 	if what := unsafeKind(&st); what != "" {
 		unix.Close(fd)
-		return f, refuse(op, path, what)
+		return f, refuse(what)
 	}
 	f.fd = fd
 	f.id = fileID{uint64(st.Dev), uint64(st.Ino)}
@@ -56,7 +56,7 @@ func openPath(op, path string, perm uint32) (file, error) {
 		ro, err := reopenReadOnly(fd, path, f.id)
 		if err != nil {
 			unix.Close(fd)
-			return f, pathError(op, path, err)
+			return f, err
 		}
 		f.fd, f.writer, f.hasWriter = ro, fd, true
 	}
@@ -86,41 +86,45 @@ func reopenByPath(path string, id fileID) (int, error) {
 	return fd, nil
 }
 
-func open(path string, flags int, perm uint32) (int, error) {
+// ignoringEINTR calls fn again for as long as a signal interrupts it. Every
+// system call of this package goes through it, but close (closeFD).
+func ignoringEINTR(fn func() error) error {
 	for {
-		fd, err := unix.Open(path, flags, perm)
-		if err != unix.EINTR {
-			return fd, err
+		if err := fn(); err != unix.EINTR {
+			return err
 		}
 	}
 }
 
+func open(path string, flags int, perm uint32) (fd int, err error) {
+	err = ignoringEINTR(func() error {
+		fd, err = unix.Open(path, flags, perm)
+		return err
+	})
+	return fd, err
+}
+
 func fstat(fd int, st *unix.Stat_t) error {
-	for {
-		err := unix.Fstat(fd, st)
-		if err != unix.EINTR {
-			return err
-		}
-	}
+	return ignoringEINTR(func() error { return unix.Fstat(fd, st) })
 }
 
 // openError explains a failed open. Opening with O_NOFOLLOW fails with an
 // errno that differs by system (ELOOP, EMLINK, EFTYPE) for a symbolic link,
 // and sockets and directories fail in their own ways; one lstat on this
 // error path names the real reason instead.
-func openError(op, path string, err error) error {
+func openError(path string, err error) error {
 	opened := fmt.Errorf("open: %w", err)
 	switch err {
 	case unix.ENOENT, unix.EPERM, unix.EROFS, unix.ENOTDIR, unix.EACCES:
-		return pathError(op, path, opened)
+		return opened
 	}
 	var st unix.Stat_t
 	if unix.Lstat(path, &st) == nil {
 		if what := unsafeKind(&st); what != "" {
-			return refuse(op, path, what)
+			return refuse(what)
 		}
 	}
-	return pathError(op, path, opened)
+	return opened
 }
 
 // pathOwner returns the owner and permission bits of the regular, singly
@@ -186,33 +190,29 @@ func (f *file) tryLock(exclusive bool) (bool, error) {
 func (f *file) unlock() error { return flock(f.fd, unix.LOCK_UN) }
 
 func flock(fd, how int) error {
-	for {
-		err := unix.Flock(fd, how)
-		if err != unix.EINTR {
-			return err
-		}
-	}
+	return ignoringEINTR(func() error { return unix.Flock(fd, how) })
 }
 
 // readHead reads the start of the file into buf.
-func (f *file) readHead(buf []byte) (int, error) {
-	for {
-		n, err := unix.Pread(f.fd, buf, 0)
-		if err != unix.EINTR {
-			return n, err
-		}
-	}
+func (f *file) readHead(buf []byte) (n int, err error) {
+	err = ignoringEINTR(func() error {
+		n, err = unix.Pread(f.fd, buf, 0)
+		return err
+	})
+	return n, err
 }
 
 // replace makes data the whole content of the file. It writes first and
 // cuts the tail after, so a reader sees either the old bytes, a mix that is
 // not a PID, or the new content, and never needs a second pass.
 func (f *file) replace(data []byte) error {
+	fd := f.writerFD()
 	for off := 0; off < len(data); {
-		n, err := unix.Pwrite(f.writerFD(), data[off:], int64(off))
-		if err == unix.EINTR {
-			continue
-		}
+		var n int
+		err := ignoringEINTR(func() (err error) {
+			n, err = unix.Pwrite(fd, data[off:], int64(off))
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -221,26 +221,20 @@ func (f *file) replace(data []byte) error {
 		}
 		off += n
 	}
-	for {
-		err := unix.Ftruncate(f.writerFD(), int64(len(data)))
-		if err != unix.EINTR {
-			return err
-		}
-	}
+	return ignoringEINTR(func() error { return unix.Ftruncate(fd, int64(len(data))) })
 }
 
 // keepOnExec clears close-on-exec, so that the descriptor, and the lock,
 // pass to the program this process execs.
 func (f *file) keepOnExec() error {
-	for {
+	err := ignoringEINTR(func() error {
 		_, err := unix.FcntlInt(uintptr(f.fd), unix.F_SETFD, 0)
-		if err != unix.EINTR {
-			if err != nil {
-				return fmt.Errorf("fcntl: %w", err)
-			}
-			return nil
-		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("fcntl: %w", err)
 	}
+	return nil
 }
 
 // dropWriter closes the writable description, if there is one apart.
@@ -285,13 +279,8 @@ func (f *file) links() (uint64, error) {
 // final symbolic link.
 func pathIdentity(path string) (fileID, error) {
 	var st unix.Stat_t
-	for {
-		err := unix.Lstat(path, &st)
-		if err == nil {
-			return fileID{uint64(st.Dev), uint64(st.Ino)}, nil
-		}
-		if err != unix.EINTR {
-			return fileID{}, err
-		}
+	if err := ignoringEINTR(func() error { return unix.Lstat(path, &st) }); err != nil {
+		return fileID{}, err
 	}
+	return fileID{uint64(st.Dev), uint64(st.Ino)}, nil
 }

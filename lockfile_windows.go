@@ -32,10 +32,10 @@ const lockOffset = math.MaxInt64 - 1
 // reparse point (a symbolic link, a junction) is opened as itself, never
 // followed, and refused. With perm 0 a missing file is errNoFile, and a file
 // this process may not write is opened read-only.
-func openPath(op, path string, perm uint32) (file, error) {
+func openPath(path string, perm uint32) (file, error) {
 	name, err := windows.UTF16PtrFromString(path)
 	if err != nil {
-		return file{}, pathError(op, path, err)
+		return file{}, err
 	}
 	create := perm != 0
 	disposition := uint32(windows.OPEN_EXISTING)
@@ -55,13 +55,13 @@ func openPath(op, path string, perm uint32) (file, error) {
 		return f, errNoFile
 	}
 	if err != nil {
-		return f, openError(op, path, name, err)
+		return f, openError(name, err)
 	}
 	f.fd = int(h)
 	var info windows.ByHandleFileInformation
 	if what := unsafeKind(h, &info); what != "" {
 		windows.CloseHandle(h)
-		return f, refuse(op, path, what)
+		return f, refuse(what)
 	}
 	f.id = fileID{uint64(info.VolumeSerialNumber), uint64(info.FileIndexHigh)<<32 | uint64(info.FileIndexLow)}
 	f.mtime = info.LastWriteTime.Nanoseconds()
@@ -70,11 +70,11 @@ func openPath(op, path string, perm uint32) (file, error) {
 
 // openError explains a failed open: a directory cannot be opened as a file,
 // and is refused as it is on Unix.
-func openError(op, path string, name *uint16, err error) error {
+func openError(name *uint16, err error) error {
 	if attrs, aerr := windows.GetFileAttributes(name); aerr == nil && attrs&windows.FILE_ATTRIBUTE_DIRECTORY != 0 {
-		return refuse(op, path, "is a directory")
+		return refuse("is a directory")
 	}
-	return pathError(op, path, fmt.Errorf("open: %w", err))
+	return fmt.Errorf("open: %w", err)
 }
 
 // unsafeKind says why the open handle h is not usable as a pidfile, or "" if

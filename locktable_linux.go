@@ -103,19 +103,18 @@ const tableChunk = 32 << 10
 // rawReader reads a descriptor with read(2).
 type rawReader int
 
-func (r rawReader) Read(p []byte) (int, error) {
-	for {
-		n, err := unix.Read(int(r), p)
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return 0, err
-		case n == 0:
-			return 0, io.EOF
-		}
-		return n, nil
+func (r rawReader) Read(p []byte) (n int, err error) {
+	err = ignoringEINTR(func() error {
+		n, err = unix.Read(int(r), p)
+		return err
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case n == 0:
+		return 0, io.EOF
 	}
+	return n, nil
 }
 
 // maxCandidates bounds how many holders of one inode are remembered.

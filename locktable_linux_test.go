@@ -188,7 +188,7 @@ func TestKernelHolderOtherDevice(t *testing.T) {
 	g, err := Claim(path) // this process holds it, and knows it
 	must(t, err)
 	defer g.Close()
-	f, err := openFile(opRead, path, 0)
+	f, err := openFile(path, 0)
 	must(t, err)
 	defer f.close()
 	dev, ino := f.id.dev, f.id.ino

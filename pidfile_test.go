@@ -3,6 +3,7 @@
 package pidfile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,6 +18,51 @@ import (
 )
 
 func ownPID() string { return strconv.Itoa(os.Getpid()) + "\n" }
+
+// Every error says "pidfile:" once, names the call and the path: it is made
+// once, at the exported function.
+func TestErrorsSayPidfileOnce(t *testing.T) {
+	dir := t.TempDir()
+	held := filepath.Join(dir, "held.pid")
+	g, err := Claim(held)
+	must(t, err)
+	defer g.Close()
+	free := filepath.Join(dir, "free.pid")
+	writeFile(t, free, "")
+	missing := filepath.Join(dir, "missing.pid")
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	closed, err := Claim(filepath.Join(dir, "closed.pid"))
+	must(t, err)
+	closed.Close()
+	for _, tc := range []struct {
+		call, path string
+		err        error
+	}{
+		{"claim", held, second(Claim(held))},
+		{"claim", dir, second(Claim(dir))},
+		{"claim", free, second(Claimer{Perm: 0o666}.Claim(free))},
+		{"claim", held, second(ClaimContext(done, held))},
+		{"read", dir, second(Read(dir))},
+		{"signal", free, second(Signal(free, os.Kill))},
+		{"signal", missing, second(Signal(missing, os.Kill))},
+		{"wait", held, Wait(done, held)},
+		{"verify", closed.Path(), closed.Verify()},
+		{"keep on exec", closed.Path(), closed.KeepOnExec()},
+	} {
+		if tc.err == nil {
+			t.Errorf("%s %s: no error", tc.call, tc.path)
+			continue
+		}
+		msg := tc.err.Error()
+		if strings.Count(msg, "pidfile:") != 1 || !strings.HasPrefix(msg, "pidfile: "+tc.call+" "+tc.path+": ") {
+			t.Errorf("%s: %q; want \"pidfile: %s %s: ...\" and \"pidfile:\" once", tc.call, msg, tc.call, tc.path)
+		}
+	}
+}
+
+// second returns the error of a call that returns a value and an error.
+func second[T any](_ T, err error) error { return err }
 
 // An empty path, as from an unset variable in a script, is an error for
 // every call: not a missing file that nobody holds.

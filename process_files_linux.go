@@ -163,11 +163,10 @@ func dirHasFile(path string, id fileID) (has, known, empty bool) {
 }
 
 // getdents reads directory entries, retrying when interrupted.
-func getdents(fd int, buf []byte) (int, error) {
-	for {
-		n, err := unix.Getdents(fd, buf)
-		if err != unix.EINTR {
-			return n, err
-		}
-	}
+func getdents(fd int, buf []byte) (n int, err error) {
+	err = ignoringEINTR(func() error {
+		n, err = unix.Getdents(fd, buf)
+		return err
+	})
+	return n, err
 }

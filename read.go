@@ -99,7 +99,7 @@ func (LockedBy) result() {}
 // file as Claim (ErrUnsafeFile), but reads a file that other users could
 // write, believing its content only as described.
 func Read(path string) (Result, error) {
-	return read(opRead, path, askFast)
+	return read(path, askFast)
 }
 
 // ReadExact is Read that takes the holder from the kernel's lock table
@@ -120,21 +120,21 @@ func Read(path string) (Result, error) {
 // Use Read on a hot path for pidfiles of your own. To signal the holder, use
 // Signal, which checks again just before it signals.
 func ReadExact(path string) (Result, error) {
-	return read(opRead, path, askExact)
+	return read(path, askExact)
 }
 
-func read(op, path string, ask asking) (Result, error) {
-	f, err := openFile(op, path, 0)
+func read(path string, ask asking) (Result, error) {
+	f, err := openFile(path, 0)
 	if err == errNoFile {
 		return NotExist{}, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, failure(opRead, path, err)
 	}
-	holder, err := lockOrFindHolder(&f, op, path, false, ask)
+	holder, err := lockOrFindHolder(&f, false, ask)
 	if err != nil {
 		f.close()
-		return nil, err
+		return nil, failure(opRead, path, err)
 	}
 	if holder != nil {
 		f.close()

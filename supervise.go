@@ -11,14 +11,9 @@ import (
 	"time"
 )
 
-const (
-	opSignal = "pidfile: signal"
-	opWait   = "pidfile: wait"
-)
-
 // errHolderChanged means the holder changed while Signal checked it; Signal
 // starts over.
-var errHolderChanged = errors.New("pidfile: the holder changed while it was being checked")
+var errHolderChanged = errors.New("the holder changed while it was being checked")
 
 // signalAttempts bounds how often Signal starts over when the holder changes
 // under it: a pidfile whose holder changes this often has no holder to signal.
@@ -56,24 +51,29 @@ const signalAttempts = 5
 // error matches errors.ErrUnsupported); syscall.Signal(0) checks that the
 // holder exists without signalling it.
 func Signal(path string, sig os.Signal) (int, error) {
+	pid, err := signalPath(path, sig)
+	if err != nil {
+		return 0, failure(opSignal, path, err)
+	}
+	return pid, nil
+}
+
+func signalPath(path string, sig os.Signal) (int, error) {
 	if _, ok := toSignal(sig); !ok {
-		return 0, pathError(opSignal, path, fmt.Errorf("%w: signal %v", errors.ErrUnsupported, sig))
+		return 0, fmt.Errorf("%w: signal %v", errors.ErrUnsupported, sig)
 	}
 	for attempt := 1; ; attempt++ {
-		f, err := openFile(opSignal, path, 0)
+		f, err := openFile(path, 0)
 		if err == errNoFile {
-			return 0, notRunning(path, "no pidfile")
+			return 0, notRunningError{"no pidfile"}
 		}
 		if err != nil {
 			return 0, err
 		}
-		pid, err := signalHolder(&f, path, sig)
+		pid, err := signalHolder(&f, sig)
 		f.close()
-		if err == errHolderChanged {
-			if attempt < signalAttempts {
-				continue
-			}
-			return 0, pathError(opSignal, path, err)
+		if err == errHolderChanged && attempt < signalAttempts {
+			continue
 		}
 		return pid, err
 	}
@@ -84,13 +84,13 @@ func Signal(path string, sig os.Signal) (int, error) {
 // (a pidfd on Linux, a handle on Windows; nothing can on macOS and the BSDs),
 // asks for the verdict again, and signals only a process that it still
 // names.
-func signalHolder(f *file, path string, sig os.Signal) (int, error) {
-	holder, err := lockOrFindHolder(f, opSignal, path, false, askSignal)
+func signalHolder(f *file, sig os.Signal) (int, error) {
+	holder, err := lockOrFindHolder(f, false, askSignal)
 	if err != nil {
 		return 0, err
 	}
 	if holder == nil {
-		return 0, notRunning(path, "nobody holds the lock")
+		return 0, notRunningError{"nobody holds the lock"}
 	}
 	pid := holder.PID
 	if testHookSignal != nil {
@@ -101,13 +101,13 @@ func signalHolder(f *file, path string, sig os.Signal) (int, error) {
 		return 0, errHolderChanged
 	}
 	if err != nil {
-		return 0, pathError(opSignal, path, fmt.Errorf("pin process %d: %w", pid, err))
+		return 0, fmt.Errorf("pin process %d: %w", pid, err)
 	}
 	defer p.release()
 	if testHookSignal != nil {
 		testHookSignal("pinned")
 	}
-	again, err := lockOrFindHolder(f, opSignal, path, false, askSignal)
+	again, err := lockOrFindHolder(f, false, askSignal)
 	if err != nil || again == nil || again.PID != pid || !p.running() {
 		return 0, errHolderChanged
 	}
@@ -116,7 +116,7 @@ func signalHolder(f *file, path string, sig os.Signal) (int, error) {
 		return 0, errHolderChanged
 	}
 	if err != nil {
-		return 0, pathError(opSignal, path, fmt.Errorf("signal process %d: %w", pid, err))
+		return 0, fmt.Errorf("signal process %d: %w", pid, err)
 	}
 	return pid, nil
 }
@@ -124,16 +124,13 @@ func signalHolder(f *file, path string, sig os.Signal) (int, error) {
 // errGone is what pin and send return for a process that has exited.
 var errGone = errors.New("the process is gone")
 
-// notRunning is Signal's error when there is nobody to signal.
-func notRunning(path, why string) error {
-	return pathError(opSignal, path, fmt.Errorf("%w: %s", ErrNotRunning, why))
-}
-
 // testHookSignal is called at each step of Signal in tests, nil otherwise.
 var testHookSignal func(step string)
 
 // Wait returns nil once no process holds the pidfile at path, or there is no
-// file; or ctx's error (wrapped, with the path) when ctx is done first.
+// file. When ctx is done first, it returns a *LockedError whose Err is ctx's
+// error, as ClaimContext does: it matches both ErrLocked and ctx.Err(), and
+// names the holder where it can.
 //
 // On Linux it sleeps on a pidfd of the holder, and on Windows on a handle of
 // it, so it wakes the moment the holder exits; elsewhere, and for a holder
@@ -142,9 +139,16 @@ var testHookSignal func(step string)
 // Read, each check may take the lock for an instant. Wait leaves no lock held
 // and no goroutine running when it returns.
 func Wait(ctx context.Context, path string) error {
+	if err := wait(ctx, path); err != nil {
+		return failure(opWait, path, err)
+	}
+	return nil
+}
+
+func wait(ctx context.Context, path string) error {
 	delay := firstDelay
 	for {
-		f, err := openFile(opWait, path, 0)
+		f, err := openFile(path, 0)
 		if err == errNoFile {
 			return nil
 		}
@@ -158,13 +162,13 @@ func Wait(ctx context.Context, path string) error {
 		}
 		f.close()
 		if err != nil {
-			return pathError(opWait, path, fmt.Errorf("flock: %w", err))
+			return fmt.Errorf("flock: %w", err)
 		}
 		if locked {
 			return nil
 		}
 		if err := waitTurn(ctx, pid, delay); err != nil {
-			return pathError(opWait, path, err)
+			return &heldError{pid: pid, why: err}
 		}
 		delay = min(2*delay, maxDelay)
 	}

@@ -60,9 +60,9 @@ func modeText(perm uint32) string { return "0" + strconv.FormatUint(uint64(perm&
 // claimable refuses, for Claim, a file whose content Read would not believe.
 // A file that Claim created always passes: it belongs to the caller, and its
 // mode grants nobody else write access (Claimer.Perm cannot).
-func claimable(f file, op, path string) error {
+func claimable(f file) error {
 	if what := untrustedWriters(f.uid, f.perm); what != "" {
-		return refuse(op, path, what)
+		return refuse(what)
 	}
 	return nil
 }
@@ -81,10 +81,7 @@ func explainDenied(path string, err error) error {
 		return err
 	}
 	if what := untrustedWriters(uid, perm); what != "" {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return pathError(pe.Op, path, &unsafeError{what: what, cause: errors.Unwrap(pe.Err)})
-		}
+		return &unsafeError{what: what, cause: errors.Unwrap(err)}
 	}
 	return err
 }
@@ -299,7 +296,7 @@ func judge(f *file, content []byte, ask asking) verdict {
 	case state == kernelLive:
 		return verdict{pid: kpid, source: FromKernel}
 	case state == kernelStale:
-		return verdict{why: ErrInheritedLock, wait: true}
+		return verdict{why: inheritedError{}, wait: true}
 	case state == kernelUnconfirmed:
 		// The holder writing its PID makes it confirmable.
 		return verdict{why: &unconfirmedError{kpid}, wait: true}
