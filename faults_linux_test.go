@@ -17,13 +17,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
 // runInjected runs the test binary in role under strace, with the system
 // call sys failing with errno, and returns what the helper said.
 func runInjected(t *testing.T, sys, errno, role, path string) string {
 	t.Helper()
-	strace := lookTool(t, "strace")
+	strace := testproc.LookTool(t, "strace")
 	cmd := exec.Command(strace, "-f", "-qq", "-o", os.DevNull, "-e", "trace="+sys,
 		"-e", "inject="+sys+":error="+errno, os.Args[0])
 	cmd.Env = append(helperEnv(), helperRole+"="+role, helperPath+"="+path)
@@ -144,7 +146,7 @@ func openFDs() int {
 // Guard is an error, while that of a descriptor that was only read from, once
 // the answer is known, changes nothing.
 func TestFaultMatrix(t *testing.T) {
-	strace := lookTool(t, "strace")
+	strace := testproc.LookTool(t, "strace")
 	type call struct{ sys, errno, says string }
 	var (
 		open      = call{"openat", "EACCES", "open"}

@@ -7,9 +7,6 @@ import "errors"
 // runBudgetHelper has no budgets to trace outside Linux.
 func runBudgetHelper(string) int { return 2 }
 
-// adoptOrphans does nothing here: orphans go to init, which reaps them.
-func adoptOrphans() {}
-
 // lockTable: these systems have no lock table to ask.
 const lockTable = false
 

@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
 const (
@@ -37,7 +39,7 @@ func TestMain(m *testing.M) {
 	}
 	// Orphans of helpers (a helper's child, flock(1)'s command) become
 	// this process's children, to be reaped by the test that made them.
-	adoptOrphans()
+	testproc.AdoptOrphans()
 	os.Exit(m.Run())
 }
 
@@ -232,7 +234,7 @@ func startHelperCmd(t testing.TB, cmd *exec.Cmd, role, path, arg string) *helper
 	t.Helper()
 	cmd.Env = append(append(helperEnv(), cmd.Env...), helperRole+"="+role, helperPath+"="+path, helperArg+"="+arg)
 	cmd.Stderr = os.Stderr
-	isolate(cmd)
+	testproc.Isolate(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -247,10 +249,10 @@ func startHelperCmd(t testing.TB, cmd *exec.Cmd, role, path, arg string) *helper
 	h := &helper{t: t, cmd: cmd, stdin: stdin, lines: make(chan string, 16)}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil { // not reaped yet
-			killGroup(cmd)
+			testproc.KillGroup(cmd)
 			cmd.Wait()
 		}
-		reapGroup(cmd.Process.Pid)
+		testproc.ReapGroup(cmd.Process.Pid)
 	})
 	go func() {
 		defer close(h.lines)
@@ -309,7 +311,7 @@ func (h *helper) exit() {
 // helper; its test reaps the rest when it ends.
 func (h *helper) kill() {
 	h.t.Helper()
-	killGroup(h.cmd)
+	testproc.KillGroup(h.cmd)
 	h.cmd.Wait()
 }
 

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
 // runPlatformHelper plays the roles that only Unix has.
@@ -224,32 +226,6 @@ func setuid(uid string) error {
 	return syscall.Setuid(n)
 }
 
-// isolate starts the helper in a process group of its own, so that it and
-// whatever it starts are killed and reaped together.
-func isolate(cmd *exec.Cmd) {
-	attr := syscall.SysProcAttr{}
-	if cmd.SysProcAttr != nil {
-		attr = *cmd.SysProcAttr
-	}
-	attr.Setpgid = true
-	cmd.SysProcAttr = &attr
-}
-
-// killGroup kills the helper and what it started; the helper is not reaped
-// yet, so its process group is still its own.
-func killGroup(cmd *exec.Cmd) { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-
-// reapGroup reaps the processes of group pgid that were orphaned to this
-// process, once they have exited.
-func reapGroup(pgid int) {
-	var ws syscall.WaitStatus
-	for {
-		if _, err := syscall.Wait4(-pgid, &ws, 0, nil); err != nil && err != syscall.EINTR {
-			return
-		}
-	}
-}
-
 // lockedElsewhere reports whether some open file description holds a lock on
 // path, by trying a lock of our own on a new one. It is the witness for lock
 // state that does not go through this package.
@@ -300,8 +276,8 @@ func holdForeignLock(t *testing.T, path string) func() {
 // does not inherit the lock) ends when the test closes its stdin.
 func startFlock(t *testing.T, path string, uid int) *helper {
 	t.Helper()
-	flock := lookTool(t, "flock")
-	args := append(asUser(t, uid), flock, "-o", path, "sh", "-c", "echo locked; exec cat")
+	flock := testproc.LookTool(t, "flock")
+	args := append(testproc.AsUser(t, uid), flock, "-o", path, "sh", "-c", "echo locked; exec cat")
 	h := startHelperCmd(t, exec.Command(args[0], args[1:]...), "", path, "")
 	// Let cat end, and flock(1) reap it and exit (its stdout, which both
 	// share, then closes), before the helper's own cleanup reaps flock(1),
@@ -322,28 +298,6 @@ func startFlock(t *testing.T, path string, uid int) *helper {
 	})
 	h.expect("locked")
 	return h
-}
-
-// asUser returns what runs a program as user uid (and the group of the same
-// number, with no supplementary groups) when put before its argv: setpriv(1),
-// which executes the program in its own place; nothing for root.
-func asUser(t *testing.T, uid int) []string {
-	t.Helper()
-	if uid == 0 {
-		return nil
-	}
-	id := strconv.Itoa(uid)
-	return []string{lookTool(t, "setpriv"), "--reuid=" + id, "--regid=" + id, "--clear-groups"}
-}
-
-// lookTool returns the path of a program the test needs, or skips.
-func lookTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s is not installed; .ci/run installs it", name)
-	}
-	return p
 }
 
 // nobody is the user ID that tests act as when they need another user.

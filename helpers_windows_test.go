@@ -12,7 +12,6 @@ package pidfile
 import (
 	"bufio"
 	"errors"
-	"os/exec"
 	"testing"
 
 	"golang.org/x/sys/windows"
@@ -26,13 +25,6 @@ func runPlatformHelper(role, _, _ string, _ *bufio.Reader, say func(string, ...a
 
 func setuid(string) error     { return errors.ErrUnsupported }
 func setRealUID(string) error { return errors.ErrUnsupported }
-
-// adoptOrphans, isolate and reapGroup have nothing to do: no helper starts a
-// process of its own on Windows.
-func adoptOrphans()         {}
-func isolate(*exec.Cmd)     {}
-func reapGroup(int)         {}
-func killGroup(c *exec.Cmd) { c.Process.Kill() }
 
 // openForeign opens path through a new handle, as another program would.
 func openForeign(t *testing.T, path string) windows.Handle {

@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
 func init() {
@@ -135,7 +137,7 @@ func helperArgv(t *testing.T, uid int) []string {
 	}
 	bin := filepath.Join(sharedDir(t, 0, 0o755), "helper.test")
 	copyFile(t, os.Args[0], bin)
-	return append(asUser(t, uid), bin)
+	return append(testproc.AsUser(t, uid), bin)
 }
 
 // atPID returns a command that runs argv at PID pid, which must be free: sh
@@ -152,7 +154,7 @@ func atPID(pid int, argv ...string) *exec.Cmd {
 // skips after a few tries.
 func startAtPID(t *testing.T, pid, uid int, role, path, arg string) *helper {
 	t.Helper()
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	argv := helperArgv(t, uid)
 	for range 20 {
 		cmd := atPID(pid, argv...)
@@ -221,7 +223,7 @@ func takerGone(t *testing.T, path string, uid int) int {
 // (now gone; a child holds the lock) is not named, although it has the file
 // open; Signal does not signal itself.
 func TestReaderWithTakersPIDIsNotHolder(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	path := filepath.Join(t.TempDir(), "d.pid")
 	taker := takerGone(t, path, 0)
 	for _, role := range []string{"readexact", "signal"} {
@@ -240,7 +242,7 @@ func TestReaderWithTakersPIDIsNotHolder(t *testing.T) {
 // A reader who cannot see another user's descriptors does not name that
 // user's process which reused the PID of the process that took the lock.
 func TestReusedTakerPIDOfAnotherUserIsNotNamed(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
 	taker := takerGone(t, path, nobody)
 	decoy := startAtPID(t, taker, 0, "decoy", path, "")
@@ -260,7 +262,7 @@ func TestReusedTakerPIDOfAnotherUserIsNotNamed(t *testing.T) {
 // A holder whose descriptors the reader cannot see, but that started before
 // it wrote its PID into a file nobody else could have written, is named.
 func TestUnseenHolderNamedByItsStartTime(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	path := filepath.Join(sharedDir(t, 0, 0o755), "d.pid")
 	daemon := startHolder(t, path) // root's
 	reader := startHelperAs(t, nobody, "readexact", path, "")
@@ -378,10 +380,10 @@ func foreignProcHelper(path, arg string, _ *bufio.Reader, say func(string, ...an
 // -p -f without --mount-proc) is shown the host's PIDs by /proc/locks, while
 // kill acts on its own: it must name and signal nobody.
 func TestForeignProcNamesNobody(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	path := filepath.Join(t.TempDir(), "d.pid")
 	holder := startHolder(t, path)
-	cmd := exec.Command(lookTool(t, "unshare"), "-p", "-f", "--kill-child", os.Args[0])
+	cmd := exec.Command(testproc.LookTool(t, "unshare"), "-p", "-f", "--kill-child", os.Args[0])
 	h := startHelperCmd(t, cmd, "foreignproc", path, strconv.Itoa(holder.pid()))
 	if l := h.line(); strings.Contains(l, "LockedBy") {
 		t.Errorf("in the namespace, %s: a PID of the host named as one of the namespace", l)

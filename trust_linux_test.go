@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
 // decoyFile writes a live decoy's PID (a process of root's that holds
@@ -69,7 +71,7 @@ func checkDecoyIgnored(t *testing.T, path string, decoy, holder *helper) {
 // root's) into its own pidfile and holds the lock; root must name the
 // holder.
 func TestDecoyInOtherUsersFile(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
 	decoy := decoyFile(t, path, nobody, 0o644)
 	holder := startFlock(t, path, nobody)
@@ -80,7 +82,7 @@ func TestDecoyInOtherUsersFile(t *testing.T) {
 // saved ones are root's (a set-user-ID program that the owner started) does
 // not run as the owner alone: the owner cannot point at it.
 func TestDecoyOwnersOnlyByRealUID(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
 	decoy := startHelper(t, "decoy", "", "ruid "+strconv.Itoa(nobody))
 	decoy.expect("ready ")
@@ -117,7 +119,7 @@ func TestTrustedFilesKeepContent(t *testing.T) {
 		})
 	}
 	t.Run("root's 0644 read by another user", func(t *testing.T) {
-		requireRoot(t)
+		testproc.RequireRoot(t)
 		path := filepath.Join(sharedDir(t, 0, 0o755), "d.pid")
 		h := startHolder(t, path)
 		reader := startHelperAs(t, nobody, "read", path, "")
@@ -130,7 +132,7 @@ func TestTrustedFilesKeepContent(t *testing.T) {
 // A service user's own pidfile, written by its own daemon: root and a third
 // user believe it, because the PID names a process of the file's owner.
 func TestServiceUsersOwnPidfile(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
 	daemon := startHelperAs(t, nobody, "hold", path, "")
 	daemon.expect("ready ")
@@ -162,7 +164,7 @@ func TestServiceUsersOwnPidfile(t *testing.T) {
 // content that another user could have written names nobody, and trusted
 // content is still believed.
 func TestWithoutLockTable(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	t.Run("untrusted", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "d.pid")
 		decoy := decoyFile(t, path, 0, 0o666)
@@ -207,7 +209,7 @@ func TestWithoutLockTable(t *testing.T) {
 // Claim refuses a file owned by another user before it writes or locks
 // anything.
 func TestClaimRefusesOtherUsersFile(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	path := filepath.Join(sharedDir(t, 0, 0o755), "d.pid")
 	writeFile(t, path, "1\n")
 	must(t, os.Chown(path, nobody, nobody))
@@ -218,7 +220,7 @@ func TestClaimRefusesOtherUsersFile(t *testing.T) {
 // user's file in a sticky, world-writable directory before Claim sees the
 // file: that is still reported as the refusal it is.
 func TestClaimRefusesProtectedRegular(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	const knob = "/proc/sys/fs/protected_regular"
 	old, err := os.ReadFile(knob)
 	if err != nil {
@@ -239,7 +241,7 @@ func TestClaimRefusesProtectedRegular(t *testing.T) {
 
 // A user other than root claims its own pidfile, new or existing.
 func TestNonRootClaimsOwnFile(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	dir := sharedDir(t, nobody, 0o755)
 	existing := filepath.Join(dir, "old.pid")
 	writeFile(t, existing, "1\n")
@@ -339,7 +341,7 @@ func TestOwnStalePIDIsNotProof(t *testing.T) {
 // The reader's user is the one it has when it reads: a daemon that claimed
 // as root and then became nobody believes nobody's files, not root's alone.
 func TestReaderUserAtCallTime(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
 	decoy := decoyFile(t, path, nobody, 0o644)
 	startFlock(t, path, nobody)

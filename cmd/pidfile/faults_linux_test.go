@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
 // The fault matrix of run (the library's is in the package's tests): each
@@ -16,7 +18,7 @@ import (
 // before CMD runs and with the lock released. strace -P injects only into
 // calls on the pidfile.
 func TestRunFaults(t *testing.T) {
-	strace := lookTool(t, "strace")
+	strace := testproc.LookTool(t, "strace")
 	for _, c := range []struct{ sys, errno, says string }{
 		{"openat", "EACCES", "open"}, {"fstat", "EIO", "fstat"}, {"flock", "ENOLCK", "flock"},
 		{"pwrite64", "ENOSPC", "write"}, {"ftruncate", "EIO", "write"}, {"fcntl", "EBADF", "fcntl"},
@@ -48,7 +50,7 @@ func TestRunFaults(t *testing.T) {
 					t.Errorf("%s failing: %v, stderr %q; want exit %d, one line naming the path and %q, and CMD not run",
 						c.sys, err, stderr.String(), exitUnknown, c.says)
 				}
-				if exitCode(t, lookTool(t, "flock"), "-n", path, "true") != 0 {
+				if exitCode(t, testproc.LookTool(t, "flock"), "-n", path, "true") != 0 {
 					t.Error("the pidfile was left locked")
 				}
 			})

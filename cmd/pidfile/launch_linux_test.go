@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
 // orphan is a daemon that pidfile run -detach started, adopted by this
@@ -174,7 +176,7 @@ func TestRunDetach(t *testing.T) {
 	}
 	daemon := adopt(t, pid)
 
-	if code := exitCode(t, lookTool(t, "flock"), "-n", path, "true"); code != 1 {
+	if code := exitCode(t, testproc.LookTool(t, "flock"), "-n", path, "true"); code != 1 {
 		t.Errorf("flock -n right after run -detach: exit %d, want 1 (locked)", code)
 	}
 	if got, _ := os.ReadFile(path); string(got) != out {
@@ -263,7 +265,7 @@ func stopAtEnd(t *testing.T, path string) {
 	t.Cleanup(func() {
 		b, err := os.ReadFile(path)
 		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil &&
-			exitCode(t, lookTool(t, "flock"), "-n", path, "true") != 0 {
+			exitCode(t, testproc.LookTool(t, "flock"), "-n", path, "true") != 0 {
 			killAndReap(pid)
 		}
 	})
@@ -308,7 +310,7 @@ func TestRunDetachRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.needsID {
-				requireRoot(t)
+				testproc.RequireRoot(t)
 			}
 			mark := marker()
 			args := append(append([]string{"run", "-detach"}, tc.flags...), tc.path, "--", tc.cmd, mark)
@@ -321,7 +323,7 @@ func TestRunDetachRefusals(t *testing.T) {
 				t.Error("the command was started")
 			}
 			if tc.path != heldPath && tc.path != link {
-				if _, err := os.Stat(tc.path); err == nil && exitCode(t, lookTool(t, "flock"), "-n", tc.path, "true") != 0 {
+				if _, err := os.Stat(tc.path); err == nil && exitCode(t, testproc.LookTool(t, "flock"), "-n", tc.path, "true") != 0 {
 					t.Error("the pidfile was left locked")
 				}
 			}
@@ -383,7 +385,7 @@ func uidLines(t *testing.T, pid int) map[string]string {
 }
 
 func TestRunUser(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	// A directory only root may write: the claim happens before the
 	// switch.
 	dir := t.TempDir()
@@ -444,7 +446,7 @@ func TestStop(t *testing.T) {
 		if _, err := os.Stat(path); err != nil {
 			t.Errorf("the pidfile is gone: %v", err)
 		}
-		if code := exitCode(t, lookTool(t, "flock"), "-n", path, "true"); code != 0 {
+		if code := exitCode(t, testproc.LookTool(t, "flock"), "-n", path, "true"); code != 0 {
 			t.Error("the pidfile is still locked after stop")
 		}
 	})
@@ -513,7 +515,7 @@ func TestStop(t *testing.T) {
 
 // start-stop-daemon sees a daemon that run -detach started, and stops it.
 func TestStartStopDaemonStopsDetached(t *testing.T) {
-	ssd := lookTool(t, "start-stop-daemon")
+	ssd := testproc.LookTool(t, "start-stop-daemon")
 	path := filepath.Join(t.TempDir(), "d.pid")
 	d := detach(t, path, nil, "sleep", "3600")
 	if code := exitCode(t, ssd, "--status", "--pidfile", path); code != 0 {
@@ -554,7 +556,7 @@ func TestRunDetachConfirmsTheStart(t *testing.T) {
 			if startedWith(t, mark) {
 				t.Error("the command was left running")
 			}
-			if exitCode(t, lookTool(t, "flock"), "-n", path, "true") != 0 {
+			if exitCode(t, testproc.LookTool(t, "flock"), "-n", path, "true") != 0 {
 				t.Error("the pidfile was left locked")
 			}
 		})
@@ -565,7 +567,7 @@ func TestRunDetachConfirmsTheStart(t *testing.T) {
 // the lock but cannot change the content: it cannot name another process in
 // root's pidfile.
 func TestRunUserCannotWriteThePidfile(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o711); err != nil {
 		t.Fatal(err)
@@ -645,7 +647,7 @@ func TestRunDetachResetsSignals(t *testing.T) {
 // -log refuses a file that another user owns or may write, and the pidfile
 // itself, before anything starts.
 func TestRunDetachLogRefusals(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "d.pid")
 	must(t, os.WriteFile(path, nil, 0o644))
@@ -688,7 +690,7 @@ func TestDetachedChildNeedsItsStatusPipe(t *testing.T) {
 	if startedWith(t, mark) {
 		t.Error("the command was executed")
 	}
-	if exitCode(t, lookTool(t, "flock"), "-n", path, "true") != 0 {
+	if exitCode(t, testproc.LookTool(t, "flock"), "-n", path, "true") != 0 {
 		t.Error("the pidfile was left locked")
 	}
 }

@@ -15,16 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-func lookTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s is not installed; .ci/run installs it", name)
-	}
-	return p
-}
+	"github.com/go-pidfile/pidfile/internal/testproc"
+)
 
 func exitCode(t *testing.T, name string, args ...string) int {
 	t.Helper()
@@ -41,7 +34,7 @@ func exitCode(t *testing.T, name string, args ...string) int {
 }
 
 func TestFlockUtilityRespectsRun(t *testing.T) {
-	flock := lookTool(t, "flock")
+	flock := testproc.LookTool(t, "flock")
 	path := filepath.Join(t.TempDir(), "d.pid")
 	d := startRun(t, path)
 	if code := exitCode(t, flock, "-n", path, "true"); code != 1 {
@@ -55,7 +48,7 @@ func TestFlockUtilityRespectsRun(t *testing.T) {
 
 func TestStatusSeesFlockHolder(t *testing.T) {
 	requireLockTable(t)
-	flock := lookTool(t, "flock")
+	flock := testproc.LookTool(t, "flock")
 	path := filepath.Join(t.TempDir(), "d.pid")
 	f := start(t, flock, path, "cat") // writes no PID
 	want := strconv.Itoa(f.pid()) + "\n"
@@ -77,7 +70,7 @@ func TestStatusSeesFlockHolder(t *testing.T) {
 }
 
 func TestStartStopDaemonAgrees(t *testing.T) {
-	ssd := lookTool(t, "start-stop-daemon")
+	ssd := testproc.LookTool(t, "start-stop-daemon")
 	path := filepath.Join(t.TempDir(), "d.pid")
 	agree := func(when string, want int) {
 		t.Helper()
@@ -104,23 +97,12 @@ func TestStartStopDaemonAgrees(t *testing.T) {
 // file.
 func startFlock(t *testing.T, path string, uid int) *daemon {
 	t.Helper()
-	args := []string{lookTool(t, "flock"), "-o", path, "sh", "-c", "echo locked >&2; exec cat"}
-	if uid != 0 {
-		id := strconv.Itoa(uid)
-		args = append([]string{lookTool(t, "setpriv"), "--reuid=" + id, "--regid=" + id, "--clear-groups"}, args...)
-	}
+	args := append(testproc.AsUser(t, uid), testproc.LookTool(t, "flock"), "-o", path, "sh", "-c", "echo locked >&2; exec cat")
 	d := start(t, args[0], args[1:]...)
 	if l := d.stderrLine(t); l != "locked" {
 		t.Fatalf("flock(1) said %q", l)
 	}
 	return d
-}
-
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("acting as other users needs root; .ci/run runs as root")
-	}
 }
 
 // decoyFile writes the PID of a live decoy (root's cat, which holds nothing)
@@ -143,7 +125,7 @@ func decoyFile(t *testing.T, path string, uid int, perm os.FileMode) *daemon {
 // pid, status and status -json name the holder, never the decoy that the
 // content names, when another user could have written the content.
 func TestDecoyIsNeverPrinted(t *testing.T) {
-	requireRoot(t)
+	testproc.RequireRoot(t)
 	for _, tc := range []struct {
 		name string
 		uid  int

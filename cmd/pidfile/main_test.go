@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
 // bin is the command under test (setUpCommand).
@@ -35,7 +37,7 @@ func TestMain(m *testing.M) {
 	}
 	// Orphans (flock(1)'s command, detached daemons) become this
 	// process's children, to be reaped by the tests that made them.
-	adoptOrphans()
+	testproc.AdoptOrphans()
 	cleanup, err := setUpCommand()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -107,7 +109,7 @@ func (d *daemon) stderrLine(t *testing.T) string {
 
 func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
 	t.Helper()
-	isolate(cmd)
+	testproc.Isolate(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -134,10 +136,10 @@ func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
 		select {
 		case <-d.done:
 		default: // not reaped yet
-			killGroup(cmd)
+			testproc.KillGroup(cmd)
 			<-d.done
 		}
-		reapGroup(cmd.Process.Pid)
+		testproc.ReapGroup(cmd.Process.Pid)
 	})
 	return d
 }

@@ -35,25 +35,6 @@ func setUpCommand() (func(), error) {
 	return cleanup, nil
 }
 
-// isolate starts the process in a process group of its own, so that it and
-// whatever it starts are killed and reaped together.
-func isolate(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} }
-
-// killGroup kills the process and what it started; it is not reaped yet, so
-// its process group is still its own.
-func killGroup(cmd *exec.Cmd) { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-
-// reapGroup reaps the processes of group pgid that were orphaned to this
-// process (flock(1)'s command, once flock is gone), once they have exited.
-func reapGroup(pgid int) {
-	var ws syscall.WaitStatus
-	for {
-		if _, err := syscall.Wait4(-pgid, &ws, 0, nil); err != nil && err != syscall.EINTR {
-			return
-		}
-	}
-}
-
 // start starts name with args; the process is killed and reaped when the
 // test ends.
 func start(t *testing.T, name string, args ...string) *daemon {

@@ -23,13 +23,6 @@ func setUpCommand() (func(), error) {
 	return func() {}, os.Setenv(asCommandEnv, "1")
 }
 
-// A process started here starts nothing of its own: nothing to group or
-// reap beyond it.
-func isolate(*exec.Cmd)     {}
-func killGroup(c *exec.Cmd) { c.Process.Kill() }
-func reapGroup(int)         {}
-func adoptOrphans()         {}
-
 // runRole plays "hold": claim path, say "ready PID" on stderr, and hold it
 // until stdin closes.
 func runRole(role, path, _ string) int {
