@@ -7,8 +7,5 @@ import "testing"
 // lockTable: the command is built to ask the kernel's lock table.
 const lockTable = true
 
-// buildTags are the tags the command under test is built with.
-const buildTags = ""
-
 // requireLockTable lets a test that needs the lock table run.
 func requireLockTable(*testing.T) {}

@@ -8,10 +8,6 @@ import "testing"
 // has no lock table to ask.
 const lockTable = false
 
-// buildTags are the tags the command under test is built with: those of
-// this test binary.
-const buildTags = "pidfile_portable"
-
 // requireLockTable skips a test that needs the kernel's lock table.
 func requireLockTable(t *testing.T) {
 	t.Helper()

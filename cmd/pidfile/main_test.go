@@ -25,7 +25,8 @@ import (
 	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
-// bin is the command under test (setUpCommand).
+// bin is the command under test: on every system, the test binary, which is
+// the command when asCommandEnv is set (setUpCommand).
 var bin string
 
 func TestMain(m *testing.M) {
@@ -46,6 +47,25 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	cleanup()
 	os.Exit(code)
+}
+
+// setUpCommand makes the test binary the command under test, the same way on
+// every system: asCommandEnv goes into this process's environment, which
+// every process that the tests start inherits (a helper's role comes first),
+// and bin names the binary (commandBinary).
+func setUpCommand() (func(), error) {
+	b, cleanup, err := commandBinary()
+	if err != nil {
+		return nil, err
+	}
+	bin = b
+	// Under the race detector a process sleeps a second at exit by
+	// default; the command need not.
+	if err := os.Setenv("GORACE", "atexit_sleep_ms=0 "+os.Getenv("GORACE")); err != nil {
+		cleanup()
+		return nil, err
+	}
+	return cleanup, os.Setenv(asCommandEnv, "1")
 }
 
 // The environment that makes the test binary play a helper role

@@ -15,24 +15,28 @@ import (
 	"time"
 )
 
-// setUpCommand builds the command, in a directory that other users can
-// reach (as root, tests act as nobody), and returns what removes it.
-func setUpCommand() (func(), error) {
+// commandBinary copies the test binary, which is the command under test,
+// into a directory that other users can reach (as root, tests act as
+// nobody), and returns the copy and what removes it.
+func commandBinary() (string, func(), error) {
 	dir, err := os.MkdirTemp("", "pidfile-cmd")
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	cleanup := func() { os.RemoveAll(dir) }
-	if err := os.Chmod(dir, 0o755); err != nil {
-		cleanup()
-		return nil, err
+	b, err := os.ReadFile(os.Args[0])
+	if err == nil {
+		err = os.Chmod(dir, 0o755)
 	}
-	bin = filepath.Join(dir, "pidfile")
-	if out, err := exec.Command("go", "build", "-tags="+buildTags, "-o", bin, ".").CombinedOutput(); err != nil {
-		cleanup()
-		return nil, fmt.Errorf("building the command: %v\n%s", err, out)
+	bin := filepath.Join(dir, "pidfile")
+	if err == nil {
+		err = os.WriteFile(bin, b, 0o755)
 	}
-	return cleanup, nil
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return bin, cleanup, nil
 }
 
 // start starts name with args; the process is killed and reaped when the

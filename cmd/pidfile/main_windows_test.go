@@ -2,8 +2,7 @@ package main
 
 // The command on Windows, end to end: status, pid, kill, wait and stop
 // against a holder that claims through the library (run is refused here).
-// The test binary cannot build the command under wine, where .ci/run tests
-// Windows, so it is the command itself (asCommandEnv).
+// As everywhere, the test binary is the command itself (asCommandEnv).
 
 import (
 	"bufio"
@@ -18,10 +17,8 @@ import (
 	"github.com/go-pidfile/pidfile"
 )
 
-func setUpCommand() (func(), error) {
-	bin = os.Args[0]
-	return func() {}, os.Setenv(asCommandEnv, "1")
-}
+// commandBinary is the test binary itself: no other user runs it here.
+func commandBinary() (string, func(), error) { return os.Args[0], func() {}, nil }
 
 // runRole plays "hold": claim path, say "ready PID" on stderr, and hold it
 // until stdin closes.
