@@ -125,34 +125,6 @@ func believe(f file, content []byte) (named int, why error, wait bool) {
 	return pid, nil, false
 }
 
-// errSelfStale is content that names the calling process, which holds no
-// Guard on the file.
-var errSelfStale = errors.New("content names this process, which does not hold the lock")
-
-// deadHolderError reports content that names a process that is not running
-// while the lock is held: a writer slower than the window, a holder that
-// writes no PID, or an inheritor of the lock. Reporting the PID would invite
-// a signal to whatever process reuses it.
-type deadHolderError struct{ pid int }
-
-func (e *deadHolderError) Error() string {
-	return "content names process " + strconv.Itoa(e.pid) + ", which is not running"
-}
-
-// untrustedError reports content that is not believed because of who could
-// have written it.
-type untrustedError struct {
-	pid    int
-	reason string
-}
-
-func (e *untrustedError) Error() string {
-	return "content names process " + strconv.Itoa(e.pid) + ", which is not believed: " +
-		e.reason + "; no lock table names the holder"
-}
-
-func (e *untrustedError) Is(target error) bool { return target == ErrUntrustedContent }
-
 // kernelState is what the kernel's lock table says of a lock, once judged.
 type kernelState int
 
@@ -164,19 +136,6 @@ const (
 	kernelStale                          // the process that took the lock is gone, or has let go of the file
 	kernelUnconfirmed                    // the table names a live process that may be another one with a reused PID
 )
-
-// errForeignProc is the reason for an unnamed holder when /proc belongs to
-// another PID namespace than the caller's (locktable_linux.go tells).
-var errForeignProc = errors.New("/proc belongs to another PID namespace than this process's, so no PID it gives names a process here")
-
-// unconfirmedError reports a holder that the lock table names but that could
-// not be confirmed: its PID may have been reused.
-type unconfirmedError struct{ pid int }
-
-func (e *unconfirmedError) Error() string {
-	return "the kernel's lock table names process " + strconv.Itoa(e.pid) +
-		", which this user cannot see has the file open, and which may have reused the PID of the process that took the lock"
-}
 
 // kernelHolder judges what the lock table says of f's lock. In the host's
 // initial PID namespace the table keeps naming the process that took the
@@ -309,7 +268,3 @@ func judge(f *file, content []byte, ask asking) verdict {
 	}
 	return verdict{why: why, wait: mayChange}
 }
-
-// errNotVisible is Signal's reason where the lock table names no holder
-// that this process can see: the content's PID may name someone else here.
-var errNotVisible = errors.New("the kernel's lock table names no holder visible from here (another PID namespace?)")
