@@ -171,29 +171,13 @@ func runPlatformHelper(role, path, arg string, in *bufio.Reader, say func(string
 		// here, say "ready PID child CHILD", and stay alive as a decoy:
 		// the lock table still names this process, which no longer holds
 		// the lock.
-		fd, err := unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC, 0)
-		if err == nil {
-			err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
-		}
-		if err == nil && arg == "write" {
-			_, err = unix.Pwrite(fd, []byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-		}
-		if err != nil {
-			say("error %v", err)
-			return 1
-		}
 		child := exec.Command(os.Args[0])
 		child.Env = append(helperEnv(), helperRole+"=idle")
-		child.ExtraFiles = []*os.File{os.NewFile(uintptr(fd), path)}
-		childIn, err := child.StdinPipe()
-		if err == nil {
-			err = child.Start()
-		}
+		childIn, err := testproc.HandOff(path, arg == "write", child)
 		if err != nil {
 			say("error %v", err)
 			return 1
 		}
-		unix.Close(fd)
 		say("ready %d child %d", os.Getpid(), child.Process.Pid)
 		for {
 			l, err := in.ReadString('\n')
@@ -276,8 +260,7 @@ func holdForeignLock(t *testing.T, path string) func() {
 // does not inherit the lock) ends when the test closes its stdin.
 func startFlock(t *testing.T, path string, uid int) *helper {
 	t.Helper()
-	flock := testproc.LookTool(t, "flock")
-	args := append(testproc.AsUser(t, uid), flock, "-o", path, "sh", "-c", "echo locked; exec cat")
+	args := testproc.FlockArgv(t, path, uid, "echo locked; exec cat")
 	h := startHelperCmd(t, exec.Command(args[0], args[1:]...), "", path, "")
 	// Let cat end, and flock(1) reap it and exit (its stdout, which both
 	// share, then closes), before the helper's own cleanup reaps flock(1),

@@ -10,8 +10,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
-	"syscall"
+
+	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
 // runRole plays role and returns the exit status. Lines for the test go to
@@ -22,28 +22,12 @@ func runRole(role, path, arg string) int {
 		// Lock path (and with arg "true" write this PID into it), hand the
 		// descriptor to a child cat, close it here, say "ready PID CHILD",
 		// and live on holding nothing.
-		fd, err := syscall.Open(path, syscall.O_RDWR|syscall.O_CLOEXEC, 0)
-		if err == nil {
-			err = syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
-		}
-		if err == nil && arg == "true" {
-			_, err = syscall.Pwrite(fd, []byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "error", err)
-			return 1
-		}
 		child := exec.Command("cat")
-		child.ExtraFiles = []*os.File{os.NewFile(uintptr(fd), path)}
-		childIn, err := child.StdinPipe()
-		if err == nil {
-			err = child.Start()
-		}
+		childIn, err := testproc.HandOff(path, arg == "true", child)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "error", err)
 			return 1
 		}
-		syscall.Close(fd)
 		fmt.Fprintf(os.Stderr, "ready %d %d\n", os.Getpid(), child.Process.Pid)
 		io.Copy(io.Discard, os.Stdin)
 		childIn.Close()

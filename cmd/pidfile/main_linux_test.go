@@ -97,7 +97,7 @@ func TestStartStopDaemonAgrees(t *testing.T) {
 // file.
 func startFlock(t *testing.T, path string, uid int) *daemon {
 	t.Helper()
-	args := append(testproc.AsUser(t, uid), testproc.LookTool(t, "flock"), "-o", path, "sh", "-c", "echo locked >&2; exec cat")
+	args := testproc.FlockArgv(t, path, uid, "echo locked >&2; exec cat")
 	d := start(t, args[0], args[1:]...)
 	if l := d.stderrLine(t); l != "locked" {
 		t.Fatalf("flock(1) said %q", l)
