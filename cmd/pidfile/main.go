@@ -88,11 +88,13 @@ func main() {
 }
 
 // command is one subcommand. The table of them, commands, makes the top-level
-// usage, the usage line of each subcommand's -h, and the dispatch; a test
-// checks that the package documentation's synopsis says the same.
+// usage, each subcommand's -h (with the flags its run function defines), and
+// the dispatch; a test checks that the package documentation's synopsis says
+// the same.
 type command struct {
 	name     string
 	synopsis string // what follows "pidfile NAME" in the usage
+	help     string // what -h says after the usage line, before the flags
 	run      func(args []string, stdout, stderr io.Writer) int
 }
 
@@ -101,24 +103,63 @@ type command struct {
 // themselves up in it.
 func commands() []command {
 	return []command{
-		{"run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-detach [-log FILE]] PATH -- CMD [ARGS...]",
+		{"run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-detach [-log FILE]] PATH -- CMD [ARGS...]", runHelp,
 			func(args []string, stdout, stderr io.Writer) int { return cmdRun(args, false, stdout, stderr) }},
-		{"stop", "[-s SIGNAL] [-timeout DURATION] PATH", cmdStop},
-		{"status", "[-json] PATH", cmdStatus},
-		{"pid", "[-json] PATH", cmdPID},
-		{"kill", "[-s SIGNAL] PATH", cmdKill},
-		{"wait", "[-timeout DURATION] PATH", cmdWait},
+		{"stop", "[-s SIGNAL] [-timeout DURATION] PATH",
+			"Stop the process that holds PATH: signal it (and nobody else, as kill does),\n" +
+				"wait up to DURATION for it to let go, then send KILL the same way and wait\n" +
+				"a few seconds more. The file stays.\n" +
+				"Exit status: 0 nobody holds PATH at the end (also when nobody held it, or\n" +
+				"there is no PATH), 1 still held (the holder is named), 2 usage error, 4 error.\n",
+			cmdStop},
+		{"status", "[-json] PATH",
+			"Tell whether a process holds PATH, printing its PID if so (or, where the\n" +
+				"holder cannot be named, why not).\n" +
+				"Exit status (LSB): 0 running, 1 not running but PATH exists,\n" +
+				"3 not running and no PATH, 4 unknown (also for usage errors).\n",
+			cmdStatus},
+		{"pid", "[-json] PATH",
+			"Print the PID of the process that holds PATH.\n" +
+				"Exit status: 0 running, 1 not running, 4 error (also: held by a process\n" +
+				"that cannot be named).\n",
+			cmdPID},
+		{"kill", "[-s SIGNAL] PATH",
+			"Signal the process that holds PATH, and nobody else: on Linux the holder is\n" +
+				"confirmed with the kernel's lock table and signalled through a pidfd.\n" +
+				"Exit status: 0 sent, 1 not running (nothing sent), 4 error.\n",
+			cmdKill},
+		{"wait", "[-timeout DURATION] PATH",
+			"Wait until no process holds PATH (or there is no PATH).\n" +
+				"Exit status: 0 free, 1 timed out, 4 error.\n",
+			cmdWait},
 	}
 }
 
-// synopsis is the usage line of subcommand name.
-func synopsis(name string) string {
+// runHelp is run's -h, the longest.
+const runHelp = `Claim PATH, then execute CMD in place of this process, so that CMD has the PID
+the pidfile names and holds the lock for its whole life.
+
+With -detach, CMD runs as a daemon: in a session of its own with no
+controlling terminal, standard input from /dev/null, standard output and error
+to /dev/null or the -log file, and none of this process's other descriptors.
+run returns once CMD runs holding PATH, prints CMD's PID, and exits 0; if it
+cannot get there, it says why on standard error and leaves nothing running and
+no lock held.
+
+Exit status: 1 if another process holds PATH (naming it), 127 if CMD is not
+found, 126 if it cannot be executed, 2 for usage errors, 3 (-detach) if CMD
+was executed but exited at once or does not hold PATH, 4 for any other
+error; otherwise, in the foreground, CMD's own, and with -detach, 0.
+`
+
+// subcommandNamed returns the table's entry for subcommand name.
+func subcommandNamed(name string) command {
 	for _, c := range commands() {
 		if c.name == name {
-			return c.synopsis
+			return c
 		}
 	}
-	return ""
+	return command{name: name}
 }
 
 // usage is the summary printed for -h and for a missing subcommand.
@@ -174,7 +215,7 @@ type subcommand struct {
 	help      func(io.Writer)
 }
 
-func newSubcommand(name, help string, stdout, stderr io.Writer, usageExit int) *subcommand {
+func newSubcommand(name string, stdout, stderr io.Writer, usageExit int) *subcommand {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	// The flag package would print its error and the whole usage to
 	// stderr; parse prints one line instead, and the usage only for -h.
@@ -182,7 +223,8 @@ func newSubcommand(name, help string, stdout, stderr io.Writer, usageExit int) *
 	fs.Usage = func() {}
 	c := &subcommand{FlagSet: fs, stderr: stderr, usageExit: usageExit}
 	c.help = func(w io.Writer) {
-		fmt.Fprintf(w, "usage: pidfile %s %s\n%s", name, synopsis(name), help)
+		cmd := subcommandNamed(name)
+		fmt.Fprintf(w, "usage: pidfile %s %s\n%s", name, cmd.synopsis, cmd.help)
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)

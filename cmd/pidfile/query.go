@@ -82,27 +82,20 @@ func (s state) print(asJSON bool, stdout, stderr io.Writer, cmd string) {
 
 func cmdStatus(args []string, stdout, stderr io.Writer) int {
 	return lookCommand("status",
-		"Tell whether a process holds PATH, printing its PID if so (or, where the\n"+
-			"holder cannot be named, why not).\n"+
-			"Exit status (LSB): 0 running, 1 not running but PATH exists,\n"+
-			"3 not running and no PATH, 4 unknown (also for usage errors).\n",
 		map[string]int{"running": exitOK, "not-running": exitNotRunning, "no-file": exitNoFile, "unknown": exitUnknown},
 		exitUnknown, args, stdout, stderr)
 }
 
 func cmdPID(args []string, stdout, stderr io.Writer) int {
 	return lookCommand("pid",
-		"Print the PID of the process that holds PATH.\n"+
-			"Exit status: 0 running, 1 not running, 4 error (also: held by a process\n"+
-			"that cannot be named).\n",
 		map[string]int{"running": exitOK, "not-running": exitNotRunning, "no-file": exitNotRunning, "unknown": exitUnknown},
 		exitUsage, args, stdout, stderr)
 }
 
 // lookCommand is status and pid: they differ in help, exit statuses and
 // where "not running" is printed.
-func lookCommand(name, help string, exits map[string]int, usageExit int, args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand(name, help, stdout, stderr, usageExit)
+func lookCommand(name string, exits map[string]int, usageExit int, args []string, stdout, stderr io.Writer) int {
+	c := newSubcommand(name, stdout, stderr, usageExit)
 	asJSON := c.Bool("json", false, "print one JSON object: path, state, pid, source, error")
 	if code, ok := c.parse(args, stdout, true); !ok {
 		return code

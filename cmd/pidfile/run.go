@@ -22,22 +22,6 @@ import (
 	"github.com/go-pidfile/pidfile"
 )
 
-const runHelp = `Claim PATH, then execute CMD in place of this process, so that CMD has the PID
-the pidfile names and holds the lock for its whole life.
-
-With -detach, CMD runs as a daemon: in a session of its own with no
-controlling terminal, standard input from /dev/null, standard output and error
-to /dev/null or the -log file, and none of this process's other descriptors.
-run returns once CMD runs holding PATH, prints CMD's PID, and exits 0; if it
-cannot get there, it says why on standard error and leaves nothing running and
-no lock held.
-
-Exit status: 1 if another process holds PATH (naming it), 127 if CMD is not
-found, 126 if it cannot be executed, 2 for usage errors, 3 (-detach) if CMD
-was executed but exited at once or does not hold PATH, 4 for any other
-error; otherwise, in the foreground, CMD's own, and with -detach, 0.
-`
-
 // launch is what run was asked to do.
 type launch struct {
 	path    string
@@ -51,7 +35,7 @@ type launch struct {
 // cmdRun is run; detachedChild is set in the child that run -detach starts,
 // whose fd 3 is the status pipe.
 func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
-	c := newSubcommand("run", runHelp, stdout, stderr, exitUsage)
+	c := newSubcommand("run", stdout, stderr, exitUsage)
 	wait := c.Duration("wait", 0, "wait up to `DURATION` for the holder to let go (e.g. 10s)")
 	detach := c.Bool("detach", false, "run CMD as a daemon; print its PID once it runs holding PATH")
 	logPath := c.String("log", "", "with -detach, append CMD's standard output and error to `FILE`,\n"+

@@ -16,10 +16,7 @@ import (
 )
 
 func cmdKill(args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand("kill",
-		"Signal the process that holds PATH, and nobody else: on Linux the holder is\n"+
-			"confirmed with the kernel's lock table and signalled through a pidfd.\n"+
-			"Exit status: 0 sent, 1 not running (nothing sent), 4 error.\n", stdout, stderr, exitUsage)
+	c := newSubcommand("kill", stdout, stderr, exitUsage)
 	name := c.String("s", "TERM", "the `SIGNAL`: a name (TERM, SIGTERM, HUP) or a number")
 	if code, ok := c.parse(args, stdout, true); !ok {
 		return code
@@ -41,9 +38,7 @@ func cmdKill(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdWait(args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand("wait",
-		"Wait until no process holds PATH (or there is no PATH).\n"+
-			"Exit status: 0 free, 1 timed out, 4 error.\n", stdout, stderr, exitUsage)
+	c := newSubcommand("wait", stdout, stderr, exitUsage)
 	timeout := c.Duration("timeout", 0, "give up after `DURATION` (default: wait for ever)")
 	if code, ok := c.parse(args, stdout, true); !ok {
 		return code
@@ -78,13 +73,7 @@ func parseSignal(s string) (os.Signal, bool) {
 const killWait = 5 * time.Second
 
 func cmdStop(args []string, stdout, stderr io.Writer) int {
-	c := newSubcommand("stop",
-		"Stop the process that holds PATH: signal it (and nobody else, as kill does),\n"+
-			"wait up to DURATION for it to let go, then send KILL the same way and wait\n"+
-			"a few seconds more. The file stays.\n"+
-			"Exit status: 0 nobody holds PATH at the end (also when nobody held it, or\n"+
-			"there is no PATH), 1 still held (the holder is named), 2 usage error, 4 error.\n",
-		stdout, stderr, exitUsage)
+	c := newSubcommand("stop", stdout, stderr, exitUsage)
 	name := c.String("s", "TERM", "the first `SIGNAL`: a name (TERM, INT, HUP) or a number")
 	timeout := c.Duration("timeout", 10*time.Second, "how long to wait after SIGNAL before KILL: a `DURATION` (0: at once)")
 	if code, ok := c.parse(args, stdout, true); !ok {
