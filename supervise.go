@@ -26,11 +26,10 @@ const signalAttempts = 5
 // (never from the content), opens a pidfd for it, asks the table again that
 // the same process still holds the lock and has the file open, and signals
 // through the pidfd, so a process that exited and whose PID was reused is
-// never signalled. If the
-// holder changes during the call, Signal starts over. If the holder is not
-// visible in this PID namespace, or cannot be confirmed (see "Whom to
-// believe"), or /proc belongs to another PID namespace than the caller's,
-// Signal fails rather than guess. Without a lock table (/proc not mounted),
+// never signalled. If the holder changes during the call, Signal starts
+// over. If the holder is not visible in this PID namespace, or cannot be
+// confirmed (see "Whom to believe"), or /proc belongs to another PID
+// namespace than the caller's, Signal fails rather than guess. Without a lock table (/proc not mounted),
 // the content's PID is signalled through a pidfd, which still never reaches
 // a reused PID but can reach a previous holder that is alive in the
 // microseconds after a new one takes the lock.
@@ -47,9 +46,9 @@ const signalAttempts = 5
 //
 // If nobody holds the lock, or there is no file, Signal sends nothing and
 // returns an error matching ErrNotRunning. To find that out it takes a shared
-// lock for an instant, as Read does, which keeps no claim out. sig must be a syscall.Signal (else the
-// error matches errors.ErrUnsupported); syscall.Signal(0) checks that the
-// holder exists without signalling it.
+// lock for an instant, as Read does, which keeps no claim out. sig must be a
+// syscall.Signal (else the error matches errors.ErrUnsupported);
+// syscall.Signal(0) checks that the holder exists without signalling it.
 func Signal(path string, sig os.Signal) (int, error) {
 	pid, err := signalPath(path, sig)
 	if err != nil {
@@ -134,9 +133,9 @@ var testHookSignal func(step string)
 //
 // On Linux it sleeps on a pidfd of the holder, and on Windows on a handle of
 // it, so it wakes the moment the holder exits; elsewhere, and for a holder
-// that releases the lock without
-// exiting, it checks again with a backoff of up to a quarter second. Like
-// Read, each check may take the lock for an instant. Wait leaves no lock held
+// that releases the lock without exiting, it checks again with a backoff of
+// up to a quarter second. Like Read, each check takes a shared lock for an
+// instant. Wait leaves no lock held
 // and no goroutine running when it returns.
 func Wait(ctx context.Context, path string) error {
 	if err := wait(ctx, path); err != nil {
