@@ -1,8 +1,9 @@
 package pidfile
 
 // This file and its platform files are the lock-file layer: open a path
-// safely, take or test an exclusive flock, read the head of the file, replace
-// its content. Nothing here knows what a PID is.
+// safely, take an exclusive flock or test it with a shared one, read the
+// head of the file, replace its content. Nothing here knows what a PID is,
+// or whom to believe.
 //
 // The layer holds raw descriptors, never *os.File: an *os.File has a
 // finalizer that closes its descriptor when the garbage collector finds it
