@@ -222,8 +222,16 @@ func TestUsageLinesAgree(t *testing.T) {
 	var table []string
 	for _, c := range commands() {
 		table = append(table, "pidfile "+c.name+" "+c.synopsis)
-		if r := pidfileCmd(t, c.name, "-h"); !strings.HasPrefix(r.stdout, "usage: pidfile "+c.name+" "+c.synopsis+"\n") {
-			t.Errorf("%s -h: %q, want the usage line %q", c.name, r.stdout, c.synopsis)
+		r := pidfileCmd(t, c.name, "-h")
+		if !strings.HasPrefix(r.stdout, "usage: pidfile "+c.name+" "+c.synopsis+"\n"+c.help) {
+			t.Errorf("%s -h: %q, want the usage line %q and the help", c.name, r.stdout, c.synopsis)
+		}
+		// Every flag that the subcommand defines (-h lists them) is in
+		// its usage line.
+		for _, l := range strings.Split(r.stdout, "\n") {
+			if f := strings.Fields(l); len(f) > 0 && strings.HasPrefix(l, "  -") && !strings.Contains(c.synopsis, "["+f[0]+" ") && !strings.Contains(c.synopsis, "["+f[0]+"]") {
+				t.Errorf("%s: flag %s is not in the usage line %q", c.name, f[0], c.synopsis)
+			}
 		}
 	}
 	table = append(table, "pidfile --version")
