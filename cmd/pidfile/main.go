@@ -8,7 +8,7 @@
 //
 // Usage:
 //
-//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-detach [-log FILE]] PATH -- CMD [ARGS...]
+//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE]] PATH -- CMD [ARGS...]
 //	pidfile stop [-s SIGNAL] [-timeout DURATION] PATH
 //	pidfile status [-json] PATH
 //	pidfile pid [-json] PATH
@@ -21,7 +21,8 @@
 // whole life. With -detach, CMD runs as a daemon (a session of its own,
 // standard input from /dev/null, output to /dev/null or -log) and run prints
 // its PID once it runs holding PATH. -user executes CMD as another user,
-// after the claim. Exit status:
+// after the claim; -chdir, -umask, -nice, -limit, -env and -env-file set up
+// its execution environment, after the claim too. Exit status:
 //
 //	0    (-detach) CMD runs, holding PATH; its PID is on standard output
 //	1    PATH is held by another process, which is named
@@ -103,7 +104,8 @@ type command struct {
 // themselves up in it.
 func commands() []command {
 	return []command{
-		{"run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-detach [-log FILE]] PATH -- CMD [ARGS...]", runHelp,
+		{"run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] " +
+			"[-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE]] PATH -- CMD [ARGS...]", runHelp,
 			func(args []string, stdout, stderr io.Writer) int { return cmdRun(args, false, stdout, stderr) }},
 		{"stop", "[-s SIGNAL] [-timeout DURATION] PATH",
 			"Stop the process that holds PATH: signal it (and nobody else, as kill does),\n" +

@@ -30,6 +30,7 @@ type launch struct {
 	wait    time.Duration
 	perm    fs.FileMode
 	account *account // -user, or nil
+	setup   environment
 }
 
 // cmdRun is run; detachedChild is set in the child that run -detach starts,
@@ -45,11 +46,13 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 		"and HOME, USER and LOGNAME to match; root only")
 	mode := c.String("mode", "0644", "the permission bits of PATH if run creates it, less the umask: `MODE`\n"+
 		"0644, 0640 or 0600 (the narrower, the fewer users can read, or hold, the file)")
+	var setup environment
+	setup.define(c)
 	if code, ok := c.parse(args, stdout, false); !ok {
 		return code
 	}
 	rest := c.Args()
-	l := launch{path: rest[0], argv: rest[1:], wait: *wait}
+	l := launch{path: rest[0], argv: rest[1:], wait: *wait, setup: setup}
 	if len(l.argv) > 0 && l.argv[0] == "--" {
 		l.argv = l.argv[1:]
 	}
@@ -89,6 +92,10 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 			return r.fail(exitUnknown, "pidfile run: -user %s: %v", *userSpec, err)
 		}
 	}
+	// A malformed -env-file stops run before it claims anything.
+	if _, err := l.setup.environ(nil); err != nil {
+		return r.fail(exitUnknown, "pidfile run: %v", err)
+	}
 	if *detach && !detachedChild {
 		return startDetached(args, l, *logPath, stdout, stderr)
 	}
@@ -121,6 +128,10 @@ func (l launch) claimAndExec(r reporter) int {
 	if err != nil {
 		return r.fail(exitUnknown, "%v", err)
 	}
+	if err := l.setup.apply(); err != nil {
+		g.Close()
+		return r.fail(exitUnknown, "pidfile run: %v", err)
+	}
 	env := os.Environ()
 	if l.account != nil {
 		if err := becomeUser(l.account); err != nil {
@@ -128,6 +139,11 @@ func (l launch) claimAndExec(r reporter) int {
 			return r.fail(exitUnknown, "pidfile run: -user %s: %v", l.account.name, err)
 		}
 		env = l.account.environ(env)
+	}
+	env, err = l.setup.environ(env)
+	if err != nil {
+		g.Close()
+		return r.fail(exitUnknown, "pidfile run: %v", err)
 	}
 	if err := g.KeepOnExec(); err != nil {
 		g.Close()
