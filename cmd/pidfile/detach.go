@@ -84,10 +84,29 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 	defer status.Close()
 	child := exec.Command(self, append([]string{detachedRun}, args...)...)
 	child.Stdin, child.Stdout, child.Stderr = null, out, out
-	child.ExtraFiles = []*os.File{w}
+	// The status pipe is the child's descriptor l.statusFD(); with -ready
+	// fd:N, the write end of the readiness pipe is its (and CMD's) N.
+	files := make([]*os.File, max(l.statusFD(), l.readyFD)-2)
+	files[l.statusFD()-3] = w
+	var ready *os.File
+	if l.readyFD > 0 {
+		var rw *os.File
+		if ready, rw, err = os.Pipe(); err != nil {
+			return fail("%v", err)
+		}
+		defer ready.Close()
+		defer rw.Close()
+		files[l.readyFD-3] = rw
+	}
+	child.ExtraFiles = files
 	child.SysProcAttr = detachedAttr()
 	err = child.Start()
 	w.Close()
+	for _, f := range files {
+		if f != nil {
+			f.Close()
+		}
+	}
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -121,11 +140,19 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 		return fail("the detached process ended before it could execute the command (%v)", child.ProcessState)
 	}
 	pid := child.Process.Pid
-	select {
-	case <-exited:
-		sayf(stderr, "pidfile run: %s (process %d) %s right after it started", l.argv[0], pid, exitText(child.ProcessState))
-		return exitNotStarted
-	case <-time.After(startCheck):
+	if ready != nil {
+		if why := awaitReady(ready, l, exited, child); why != "" {
+			sayf(stderr, "pidfile run: %s (process %d) %s", l.argv[0], pid, why)
+			stopChild(child, exited)
+			return exitNotStarted
+		}
+	} else {
+		select {
+		case <-exited:
+			sayf(stderr, "pidfile run: %s (process %d) %s right after it started", l.argv[0], pid, exitText(child.ProcessState))
+			return exitNotStarted
+		case <-time.After(startCheck):
+		}
 	}
 	if why := holds(l.path, pid); why != "" {
 		// Left running, it would run unguarded: a second start would
@@ -140,8 +167,13 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 
 // stopChild ends a child that run -detach will not report as started: TERM,
 // then KILL if it is still there after killWait; it returns once the child
-// has exited.
+// has exited (at once if it has).
 func stopChild(child *exec.Cmd, exited <-chan struct{}) {
+	select {
+	case <-exited:
+		return
+	default:
+	}
 	term, _ := signalNamed("TERM")
 	child.Process.Signal(term)
 	select {
@@ -149,6 +181,40 @@ func stopChild(child *exec.Cmd, exited <-chan struct{}) {
 	case <-time.After(killWait):
 		child.Process.Kill()
 		<-exited
+	}
+}
+
+// awaitReady waits for CMD to write a newline to the readiness pipe (s6's
+// notification-fd protocol), and says why it will not be ready, or "" once
+// it is: it exited first, it closed the descriptor (end of file), or
+// l.readyTimeout passed.
+func awaitReady(ready *os.File, l launch, exited <-chan struct{}, child *exec.Cmd) string {
+	got := make(chan bool, 1)
+	go func() {
+		// Anything before the newline is CMD's to write; the newline
+		// alone says ready.
+		_, err := bufio.NewReader(ready).ReadString('\n')
+		got <- err == nil
+	}()
+	timer := time.NewTimer(l.readyTimeout)
+	defer timer.Stop()
+	select {
+	case ok := <-got:
+		if ok {
+			return ""
+		}
+		// End of file: CMD closed the descriptor, or exited, which the
+		// reaper says a moment later.
+		select {
+		case <-exited:
+			return exitText(child.ProcessState) + " before it was ready"
+		case <-time.After(startCheck):
+		}
+		return "closed its readiness descriptor (" + strconv.Itoa(l.readyFD) + ") before it was ready"
+	case <-exited:
+		return exitText(child.ProcessState) + " before it was ready"
+	case <-timer.C:
+		return "was not ready within " + l.readyTimeout.String()
 	}
 }
 

@@ -783,3 +783,61 @@ func TestRunEnvironmentRefusals(t *testing.T) {
 		}
 	}
 }
+
+// run -detach -ready fd:N returns only once CMD has written a newline to its
+// descriptor N, and then prints its PID; CMD that exits first, closes the
+// descriptor, or is not ready in time is exit 3, in one line, and nothing is
+// left running and the pidfile is free.
+func TestRunDetachReadyFD(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"5", "3"} {
+		path := filepath.Join(dir, "d"+n+".pid")
+		sent := filepath.Join(dir, "sent"+n)
+		// The daemon records that it is about to say ready, after a
+		// while; run must not have returned before.
+		d := detach(t, path, []string{"-ready", "fd:" + n}, "sh", "-c", `sleep 0.2; touch "$0"; echo >&`+n+`; exec sleep 3600`, sent)
+		if _, err := os.Stat(sent); err != nil {
+			t.Errorf("fd:%s: run returned before the daemon said it was ready", n)
+		}
+		if r := pidfileCmd(t, "pid", path); r.stdout != strconv.Itoa(d.pid)+"\n" {
+			t.Errorf("fd:%s: pid %q, want the daemon %d", n, r.stdout, d.pid)
+		}
+	}
+	for _, tc := range []struct {
+		name, timeout, says string
+		cmd                 []string
+	}{
+		{"exits first", "60s", "exited with status 7 before it was ready", []string{"sh", "-c", "exit 7", "MARK"}},
+		{"closes the descriptor", "60s", "closed its readiness descriptor (4)", []string{"sh", "-c", "exec 4>&-; exec sleep \"$0\"", "MARK"}},
+		{"not ready in time", "1s", "was not ready within 1s", []string{"sleep", "MARK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, "e.pid")
+			stopAtEnd(t, path)
+			mark := marker()
+			args := []string{"run", "-detach", "-ready", "fd:4", "-ready-timeout", tc.timeout, path, "--"}
+			for _, a := range tc.cmd {
+				args = append(args, strings.ReplaceAll(a, "MARK", mark))
+			}
+			r := pidfileCmd(t, args...)
+			if r.code != 3 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, tc.says) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 3 and one line saying %q", r.code, r.stdout, r.stderr, tc.says)
+			}
+			if startedWith(t, mark) {
+				t.Error("the command was left running")
+			}
+			if exitCode(t, testproc.LookTool(t, "flock"), "-n", path, "true") != 0 {
+				t.Error("the pidfile was left locked")
+			}
+		})
+	}
+	for _, args := range [][]string{
+		{"run", "-ready", "fd:4", filepath.Join(dir, "f.pid"), "--", "true"},
+		{"run", "-detach", "-ready", "fd:2", filepath.Join(dir, "f.pid"), "--", "true"},
+		{"run", "-detach", "-ready", "fd:4", "-ready-timeout", "0s", filepath.Join(dir, "f.pid"), "--", "true"},
+	} {
+		if r := pidfileCmd(t, args...); r.code != 2 || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%q: exit %d, stderr %q; want a usage error", args, r.code, r.stderr)
+		}
+	}
+}

@@ -8,7 +8,7 @@
 //
 // Usage:
 //
-//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE]] PATH -- CMD [ARGS...]
+//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE] [-ready fd:N [-ready-timeout DURATION]]] PATH -- CMD [ARGS...]
 //	pidfile stop [-s SIGNAL] [-timeout DURATION] PATH
 //	pidfile status [-json] PATH
 //	pidfile pid [-json] PATH
@@ -27,7 +27,8 @@
 //	0    (-detach) CMD runs, holding PATH; its PID is on standard output
 //	1    PATH is held by another process, which is named
 //	2    usage error
-//	3    (-detach) CMD was executed but exited at once, or does not hold PATH
+//	3    (-detach) CMD was executed but exited at once, does not hold PATH, or
+//	     was not ready (-ready fd:N: no newline on its descriptor N in time)
 //	4    any other error (an unsafe PATH, an unknown user, ...)
 //	126  CMD cannot be executed
 //	127  CMD is not found
@@ -78,7 +79,7 @@ const (
 	exitTimedOut   = 1 // wait
 	exitUsage      = 2
 	exitNoFile     = 3 // status
-	exitNotStarted = 3 // run -detach: CMD exited at once, or does not hold PATH
+	exitNotStarted = 3 // run -detach: CMD exited at once, does not hold PATH, or was not ready
 	exitUnknown    = 4
 	exitCannotExec = 126
 	exitNotFound   = 127
@@ -105,7 +106,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] " +
-			"[-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE]] PATH -- CMD [ARGS...]", runHelp,
+			"[-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE] [-ready fd:N [-ready-timeout DURATION]]] PATH -- CMD [ARGS...]", runHelp,
 			func(args []string, stdout, stderr io.Writer) int { return cmdRun(args, false, stdout, stderr) }},
 		{"stop", "[-s SIGNAL] [-timeout DURATION] PATH",
 			"Stop the process that holds PATH: signal it (and nobody else, as kill does),\n" +

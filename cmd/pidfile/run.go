@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-pidfile/pidfile"
@@ -31,6 +32,19 @@ type launch struct {
 	perm    fs.FileMode
 	account *account // -user, or nil
 	setup   environment
+	// readyFD is the N of -ready fd:N (0 without -ready); readyTimeout
+	// bounds the wait.
+	readyFD      int
+	readyTimeout time.Duration
+}
+
+// statusFD is the descriptor of the status pipe in the child of run
+// -detach: 3, unless -ready fd:3 takes it.
+func (l launch) statusFD() int {
+	if l.readyFD == 3 {
+		return 4
+	}
+	return 3
 }
 
 // cmdRun is run; detachedChild is set in the child that run -detach starts,
@@ -46,6 +60,9 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 		"and HOME, USER and LOGNAME to match; root only")
 	mode := c.String("mode", "0644", "the permission bits of PATH if run creates it, less the umask: `MODE`\n"+
 		"0644, 0640 or 0600 (the narrower, the fewer users can read, or hold, the file)")
+	ready := c.String("ready", "", "with -detach, return only once CMD says it is ready: `fd:N` (N >= 3): CMD\n"+
+		"writes a newline to its descriptor N (s6's notification-fd)")
+	readyTimeout := c.Duration("ready-timeout", 60*time.Second, "with -ready, how long to wait for CMD to be ready: a `DURATION`")
 	var setup environment
 	setup.define(c)
 	if code, ok := c.parse(args, stdout, false); !ok {
@@ -65,6 +82,18 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 	if code, bad := c.negative("wait", *wait); bad {
 		return code
 	}
+	if *ready != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(*ready, "fd:"))
+		switch {
+		case !*detach:
+			return c.fail("-ready needs -detach: in the foreground nothing is left to wait")
+		case !strings.HasPrefix(*ready, "fd:") || err != nil || n < 3 || n > 1023:
+			return c.fail(fmt.Sprintf("-ready %s: want fd:N, N from 3 to 1023", *ready))
+		case *readyTimeout <= 0:
+			return c.fail("-ready-timeout must be positive")
+		}
+		l.readyFD, l.readyTimeout = n, *readyTimeout
+	}
 	perm, err := strconv.ParseUint(*mode, 8, 32)
 	if err != nil || perm&^0o644 != 0 || perm&0o600 != 0o600 {
 		return c.fail(fmt.Sprintf("-mode %s: want 0644, 0640 or 0600: read and write for the owner, at most read for others", *mode))
@@ -73,7 +102,7 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 
 	r := reporter{stderr: stderr}
 	if detachedChild {
-		r.status = os.NewFile(3, "status")
+		r.status = os.NewFile(uintptr(l.statusFD()), "status")
 		// The status pipe must end with the exec, or with this process.
 		closeOnExec(r.status)
 	}
