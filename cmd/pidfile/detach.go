@@ -98,6 +98,19 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 		defer rw.Close()
 		files[l.readyFD-3] = rw
 	}
+	var notify *notifySocket
+	if l.readyFD == readyNotify {
+		uid := -1
+		if l.account != nil {
+			uid = l.account.uid
+		}
+		if notify, err = newNotifySocket(uid); err != nil {
+			return fail("-ready notify: %v", err)
+		}
+		defer notify.close()
+		// CMD's NOTIFY_SOCKET is this one, whatever this process got.
+		child.Env = setEnv(os.Environ(), "NOTIFY_SOCKET="+notify.address())
+	}
 	child.ExtraFiles = files
 	child.SysProcAttr = detachedAttr()
 	err = child.Start()
@@ -140,8 +153,14 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 		return fail("the detached process ended before it could execute the command (%v)", child.ProcessState)
 	}
 	pid := child.Process.Pid
-	if ready != nil {
-		if why := awaitReady(ready, l, exited, child); why != "" {
+	if ready != nil || notify != nil {
+		var why string
+		if ready != nil {
+			why = awaitReady(ready, l, exited, child)
+		} else {
+			why = awaitNotify(notify, l, exited, child)
+		}
+		if why != "" {
 			sayf(stderr, "pidfile run: %s (process %d) %s", l.argv[0], pid, why)
 			stopChild(child, exited)
 			return exitNotStarted
@@ -181,40 +200,6 @@ func stopChild(child *exec.Cmd, exited <-chan struct{}) {
 	case <-time.After(killWait):
 		child.Process.Kill()
 		<-exited
-	}
-}
-
-// awaitReady waits for CMD to write a newline to the readiness pipe (s6's
-// notification-fd protocol), and says why it will not be ready, or "" once
-// it is: it exited first, it closed the descriptor (end of file), or
-// l.readyTimeout passed.
-func awaitReady(ready *os.File, l launch, exited <-chan struct{}, child *exec.Cmd) string {
-	got := make(chan bool, 1)
-	go func() {
-		// Anything before the newline is CMD's to write; the newline
-		// alone says ready.
-		_, err := bufio.NewReader(ready).ReadString('\n')
-		got <- err == nil
-	}()
-	timer := time.NewTimer(l.readyTimeout)
-	defer timer.Stop()
-	select {
-	case ok := <-got:
-		if ok {
-			return ""
-		}
-		// End of file: CMD closed the descriptor, or exited, which the
-		// reaper says a moment later.
-		select {
-		case <-exited:
-			return exitText(child.ProcessState) + " before it was ready"
-		case <-time.After(startCheck):
-		}
-		return "closed its readiness descriptor (" + strconv.Itoa(l.readyFD) + ") before it was ready"
-	case <-exited:
-		return exitText(child.ProcessState) + " before it was ready"
-	case <-timer.C:
-		return "was not ready within " + l.readyTimeout.String()
 	}
 }
 

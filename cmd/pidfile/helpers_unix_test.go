@@ -8,16 +8,71 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
+	"strings"
+	"time"
 
 	"github.com/go-pidfile/pidfile/internal/testproc"
 )
+
+// notify sends one datagram to $NOTIFY_SOCKET, as sd_notify(3) does.
+func notify(msg string) error {
+	addr := os.Getenv("NOTIFY_SOCKET")
+	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: addr, Net: "unixgram"})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, err = conn.Write([]byte(msg))
+	return err
+}
 
 // runRole plays role and returns the exit status. Lines for the test go to
 // stderr; stdin closing ends the role.
 func runRole(role, path, arg string) int {
 	switch role {
+	case "notify":
+		// A daemon that speaks sd_notify: send each datagram of arg
+		// ("|" between datagrams, "\\n" for a newline inside one) to
+		// $NOTIFY_SOCKET, "pause" waiting 1.5 s instead, "touch:FILE"
+		// creating FILE, "other" sending READY=1 from another process,
+		// "exit" exiting 7; then live on.
+		for _, d := range strings.Split(arg, "|") {
+			switch d {
+			case "pause":
+				time.Sleep(1500 * time.Millisecond)
+			case "other":
+				other := exec.Command(os.Args[0])
+				other.Env = append(os.Environ(), roleEnv+"=notify", argEnv+"=READY=1")
+				other.Env = append(other.Env, "PIDFILE_CMD_TEST_ONCE=1")
+				if err := other.Run(); err != nil {
+					fmt.Fprintln(os.Stderr, "error", err)
+				}
+			case "exit":
+				return 7
+			default:
+				if file, ok := strings.CutPrefix(d, "touch:"); ok {
+					// What the test finds when run has returned.
+					if err := os.WriteFile(file, nil, 0o644); err != nil {
+						fmt.Fprintln(os.Stderr, "error", err)
+						return 1
+					}
+					continue
+				}
+				if err := notify(strings.ReplaceAll(d, "\\n", "\n")); err != nil {
+					fmt.Fprintln(os.Stderr, "error", err)
+					return 1
+				}
+			}
+		}
+		if os.Getenv("PIDFILE_CMD_TEST_ONCE") != "" {
+			return 0
+		}
+		for {
+			time.Sleep(time.Hour) // until it is stopped
+		}
 	case "handoff":
 		// Lock path (and with arg "true" write this PID into it), hand the
 		// descriptor to a child cat, close it here, say "ready PID CHILD",

@@ -8,7 +8,7 @@
 //
 // Usage:
 //
-//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE] [-ready fd:N [-ready-timeout DURATION]]] PATH -- CMD [ARGS...]
+//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE] [-ready notify|fd:N [-ready-timeout DURATION]]] PATH -- CMD [ARGS...]
 //	pidfile stop [-s SIGNAL] [-timeout DURATION] PATH
 //	pidfile status [-json] PATH
 //	pidfile pid [-json] PATH
@@ -106,7 +106,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] " +
-			"[-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE] [-ready fd:N [-ready-timeout DURATION]]] PATH -- CMD [ARGS...]", runHelp,
+			"[-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE] [-ready notify|fd:N [-ready-timeout DURATION]]] PATH -- CMD [ARGS...]", runHelp,
 			func(args []string, stdout, stderr io.Writer) int { return cmdRun(args, false, stdout, stderr) }},
 		{"stop", "[-s SIGNAL] [-timeout DURATION] PATH",
 			"Stop the process that holds PATH: signal it (and nobody else, as kill does),\n" +

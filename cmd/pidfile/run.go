@@ -32,8 +32,8 @@ type launch struct {
 	perm    fs.FileMode
 	account *account // -user, or nil
 	setup   environment
-	// readyFD is the N of -ready fd:N (0 without -ready); readyTimeout
-	// bounds the wait.
+	// readyFD is the N of -ready fd:N, readyNotify for -ready notify, 0
+	// without -ready; readyTimeout bounds the wait.
 	readyFD      int
 	readyTimeout time.Duration
 }
@@ -60,8 +60,9 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 		"and HOME, USER and LOGNAME to match; root only")
 	mode := c.String("mode", "0644", "the permission bits of PATH if run creates it, less the umask: `MODE`\n"+
 		"0644, 0640 or 0600 (the narrower, the fewer users can read, or hold, the file)")
-	ready := c.String("ready", "", "with -detach, return only once CMD says it is ready: `fd:N` (N >= 3): CMD\n"+
-		"writes a newline to its descriptor N (s6's notification-fd)")
+	ready := c.String("ready", "", "with -detach, return only once CMD says it is ready: `notify` (CMD sends\n"+
+		"READY=1 to $NOTIFY_SOCKET, as sd_notify(3) does; Unix) or fd:N (N >= 3: CMD writes a\n"+
+		"newline to its descriptor N, s6's notification-fd)")
 	readyTimeout := c.Duration("ready-timeout", 60*time.Second, "with -ready, how long to wait for CMD to be ready: a `DURATION`")
 	var setup environment
 	setup.define(c)
@@ -87,9 +88,12 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 		switch {
 		case !*detach:
 			return c.fail("-ready needs -detach: in the foreground nothing is left to wait")
+		case *ready == "notify":
+			n = readyNotify
 		case !strings.HasPrefix(*ready, "fd:") || err != nil || n < 3 || n > 1023:
-			return c.fail(fmt.Sprintf("-ready %s: want fd:N, N from 3 to 1023", *ready))
-		case *readyTimeout <= 0:
+			return c.fail(fmt.Sprintf("-ready %s: want notify, or fd:N with N from 3 to 1023", *ready))
+		}
+		if *readyTimeout <= 0 {
 			return c.fail("-ready-timeout must be positive")
 		}
 		l.readyFD, l.readyTimeout = n, *readyTimeout

@@ -1,0 +1,60 @@
+//go:build unix && !linux
+
+package main
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+)
+
+// notifySocket is where run -detach -ready notify hears CMD: here a datagram
+// socket in a directory of its own that only CMD's user may enter, which is
+// the guard (these systems do not say who sent a datagram the same way).
+type notifySocket struct {
+	conn *net.UnixConn
+	dir  string
+	addr string
+}
+
+// newNotifySocket makes the socket in a new directory, mode 0700, owned by
+// uid (CMD's user) unless uid is -1.
+func newNotifySocket(uid int) (*notifySocket, error) {
+	dir, err := os.MkdirTemp("", "pidfile-notify")
+	if err != nil {
+		return nil, err
+	}
+	addr := filepath.Join(dir, "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: addr, Net: "unixgram"})
+	if err == nil && uid >= 0 {
+		if err = os.Chown(dir, uid, -1); err == nil {
+			err = os.Chown(addr, uid, -1)
+		}
+	}
+	if err != nil {
+		if conn != nil {
+			conn.Close()
+		}
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return &notifySocket{conn: conn, dir: dir, addr: addr}, nil
+}
+
+func (s *notifySocket) address() string { return s.addr }
+
+// receive returns the next datagram: whoever could reach the directory is
+// CMD's user.
+func (s *notifySocket) receive(int) ([]byte, error) {
+	buf := make([]byte, 4096)
+	n, _, err := s.conn.ReadFromUnix(buf)
+	if err != nil {
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+func (s *notifySocket) close() {
+	s.conn.Close()
+	os.RemoveAll(s.dir)
+}

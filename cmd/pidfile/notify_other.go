@@ -1,0 +1,13 @@
+//go:build !unix
+
+package main
+
+import "errors"
+
+// notifySocket: run is refused here before -ready is looked at.
+type notifySocket struct{}
+
+func newNotifySocket(int) (*notifySocket, error)  { return nil, errors.ErrUnsupported }
+func (*notifySocket) address() string             { return "" }
+func (*notifySocket) receive(int) ([]byte, error) { return nil, errors.ErrUnsupported }
+func (*notifySocket) close()                      {}
