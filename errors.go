@@ -194,3 +194,10 @@ func (e *unconfirmedError) Error() string {
 // errNotVisible is Signal's reason where the lock table names no holder
 // that this process can see: the content's PID may name someone else here.
 var errNotVisible = errors.New("the kernel's lock table names no holder visible from here (another PID namespace?)")
+
+// notLeaderError is SignalGroup's reason for signalling nobody.
+type notLeaderError struct{ pid int }
+
+func (e *notLeaderError) Error() string {
+	return "the holder, process " + strconv.Itoa(e.pid) + ", does not lead its process group; nobody was signalled"
+}

@@ -50,16 +50,36 @@ const signalAttempts = 5
 // syscall.Signal (else the error matches errors.ErrUnsupported);
 // syscall.Signal(0) checks that the holder exists without signalling it.
 func Signal(path string, sig os.Signal) (int, error) {
-	pid, err := signalPath(path, sig)
+	pid, err := signalPath(path, sig, false)
 	if err != nil {
 		return 0, failure(opSignal, path, err)
 	}
 	return pid, nil
 }
 
-func signalPath(path string, sig os.Signal) (int, error) {
+// SignalGroup is Signal that sends sig to the process group that the holder
+// leads (Unix), so that workers the holder forked get it too; it returns the
+// holder's PID, which is the group's ID. The holder is found and pinned as
+// Signal does; if it does not lead its process group, nobody is signalled
+// and the error says so. On Linux 6.9 and later the group is signalled
+// through the holder's pidfd (PIDFD_SIGNAL_PROCESS_GROUP), so a group whose
+// ID was reused is never reached; elsewhere with kill(2) to the group's ID,
+// just after the holder was seen to lead it. On Windows it returns an error
+// matching errors.ErrUnsupported.
+func SignalGroup(path string, sig os.Signal) (int, error) {
+	pid, err := signalPath(path, sig, true)
+	if err != nil {
+		return 0, failure(opSignal, path, err)
+	}
+	return pid, nil
+}
+
+func signalPath(path string, sig os.Signal, group bool) (int, error) {
 	if _, ok := toSignal(sig); !ok {
 		return 0, fmt.Errorf("%w: signal %v", errors.ErrUnsupported, sig)
+	}
+	if group && !processGroups {
+		return 0, fmt.Errorf("%w: this system has no process groups to signal", errors.ErrUnsupported)
 	}
 	for attempt := 1; ; attempt++ {
 		f, err := openFile(path, 0)
@@ -69,7 +89,7 @@ func signalPath(path string, sig os.Signal) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		pid, err := signalHolder(&f, sig)
+		pid, err := signalHolder(&f, sig, group)
 		f.close()
 		if err == errHolderChanged && attempt < signalAttempts {
 			continue
@@ -79,11 +99,11 @@ func signalPath(path string, sig os.Signal) (int, error) {
 }
 
 // signalHolder sends sig to the holder of f's lock, as the verdict names it
-// (askSignal): it pins the process, so that its PID cannot pass to another
-// (a pidfd on Linux, a handle on Windows; nothing can on macOS and the BSDs),
-// asks for the verdict again, and signals only a process that it still
-// names.
-func signalHolder(f *file, sig os.Signal) (int, error) {
+// (askSignal), or with group to the process group it leads: it pins the
+// process, so that its PID cannot pass to another (a pidfd on Linux, a
+// handle on Windows; nothing can on macOS and the BSDs), asks for the
+// verdict again, and signals only a process that it still names.
+func signalHolder(f *file, sig os.Signal, group bool) (int, error) {
 	holder, err := lockOrFindHolder(f, false, askSignal)
 	if err != nil {
 		return 0, err
@@ -110,7 +130,14 @@ func signalHolder(f *file, sig os.Signal) (int, error) {
 	if err != nil || again == nil || again.PID != pid || !p.running() {
 		return 0, errHolderChanged
 	}
-	err = p.send(sig)
+	if group {
+		if !p.leadsGroup() {
+			return 0, &notLeaderError{pid}
+		}
+		err = p.sendGroup(sig)
+	} else {
+		err = p.send(sig)
+	}
 	if err == errGone {
 		return 0, errHolderChanged
 	}

@@ -10,6 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// processGroups: SignalGroup can signal a process group here.
+const processGroups = true
+
 // pinned is a process known by its PID alone: these systems have no way to
 // pin a process that this package could use, so between the verdict and
 // kill(2) the holder can exit and its PID be reused.
@@ -30,6 +33,22 @@ func (p pinned) send(sig os.Signal) error {
 }
 
 func (pinned) release() {}
+
+// leadsGroup reports whether the process leads its process group.
+func (p pinned) leadsGroup() bool {
+	pgid, err := unix.Getpgid(p.pid)
+	return err == nil && pgid == p.pid
+}
+
+// sendGroup signals the process group that the process leads, with kill(2).
+func (p pinned) sendGroup(sig os.Signal) error {
+	s, _ := toSignal(sig)
+	err := unix.Kill(-p.pid, s)
+	if err == unix.ESRCH {
+		return errGone
+	}
+	return err
+}
 
 // waitTurn sleeps for d or until ctx is done: there is no portable way here
 // to sleep on another process's exit.

@@ -11,9 +11,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// processGroups: SignalGroup can signal a process group here.
+const processGroups = true
+
 // pinned is a process held by a pidfd, whose PID cannot pass to another
 // process while it is open.
-type pinned struct{ pidfd int }
+type pinned struct{ pidfd, pid int }
 
 // pin opens a pidfd for process pid.
 func pin(pid int) (pinned, error) {
@@ -24,7 +27,7 @@ func pin(pid int) (pinned, error) {
 	if err != nil {
 		return pinned{}, fmt.Errorf("pidfd_open: %w", err)
 	}
-	return pinned{fd}, nil
+	return pinned{fd, pid}, nil
 }
 
 // running: a pidfd's process may have exited; send tells (ESRCH).
@@ -41,6 +44,30 @@ func (p pinned) send(sig os.Signal) error {
 }
 
 func (p pinned) release() { unix.Close(p.pidfd) }
+
+// leadsGroup reports whether the pinned process leads its process group.
+func (p pinned) leadsGroup() bool {
+	pgid, err := unix.Getpgid(p.pid)
+	return err == nil && pgid == p.pid
+}
+
+// pidfdSignalProcessGroup is PIDFD_SIGNAL_PROCESS_GROUP of <linux/pidfd.h>
+// (Linux 6.9): signal the process group of the pidfd's process.
+const pidfdSignalProcessGroup = 1 << 2
+
+// sendGroup signals the process group that the pinned process leads: through
+// its pidfd where the kernel can, else with kill(2) to the group's ID.
+func (p pinned) sendGroup(sig os.Signal) error {
+	s, _ := toSignal(sig)
+	err := unix.PidfdSendSignal(p.pidfd, s, nil, pidfdSignalProcessGroup)
+	if err == unix.EINVAL {
+		err = unix.Kill(-p.pid, s)
+	}
+	if err == unix.ESRCH {
+		return errGone
+	}
+	return err
+}
 
 // waitTurn returns when process pid exits, after d, or when ctx is done
 // (with ctx's error). It sleeps on a pidfd registered with the runtime's

@@ -6,12 +6,16 @@ package pidfile
 
 import (
 	"context"
+	"errors"
 	"os"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/windows"
 )
+
+// processGroups: SignalGroup can signal a process group here.
+const processGroups = false
 
 // pinned is a process held by a handle.
 type pinned struct{ h windows.Handle }
@@ -42,6 +46,11 @@ func (p pinned) send(sig os.Signal) error {
 }
 
 func (p pinned) release() { windows.CloseHandle(p.h) }
+
+// leadsGroup: Windows has no process groups to signal.
+func (pinned) leadsGroup() bool { return false }
+
+func (pinned) sendGroup(os.Signal) error { return errors.ErrUnsupported }
 
 // waitTurn returns when process pid exits, after d, or when ctx is done
 // (with ctx's error). It waits on the process's handle and on an event that

@@ -905,3 +905,110 @@ func TestRunKeepsNotifySocket(t *testing.T) {
 		t.Errorf("run: %v, CMD saw NOTIFY_SOCKET=%q; want @from-systemd", err, out)
 	}
 }
+
+// groupDaemon starts, detached, a shell that forks two workers (which
+// inherit the lock, as workers often do) and waits; it returns the PIDs of
+// the shell, which leads the group, and of the workers. The workers become
+// this process's children once the shell is gone (it is their subreaper),
+// so the group's zombies are reaped here as they come, until the test ends.
+func groupDaemon(t *testing.T, path string) []int {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), "workers")
+	d := detach(t, path, []string{"-log", log}, "sh", "-c", `sleep 3600 & echo $!; sleep 3600 & echo $!; wait`)
+	pids := []int{d.pid}
+	for deadline := time.Now().Add(60 * time.Second); len(pids) < 3; time.Sleep(time.Millisecond) {
+		b, _ := os.ReadFile(log)
+		if lines := strings.Fields(string(b)); len(lines) == 2 {
+			for _, l := range lines {
+				pid, err := strconv.Atoi(l)
+				must(t, err)
+				pids = append(pids, pid)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon said %q", b)
+		}
+	}
+	done := make(chan struct{})
+	reaped := make(chan struct{})
+	go func() {
+		defer close(reaped)
+		var ws syscall.WaitStatus
+		for {
+			syscall.Wait4(-d.pid, &ws, syscall.WNOHANG, nil)
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		syscall.Kill(-d.pid, syscall.SIGKILL)
+		close(done)
+		<-reaped
+		testproc.ReapGroup(d.pid)
+	})
+	return pids
+}
+
+// gone waits until process pid no longer exists (reaped), and reports
+// whether it got there.
+func gone(pid int) bool {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			return true
+		}
+	}
+	return false
+}
+
+// stop -group ends the daemon and the workers it forked; kill without -group
+// signals the holder alone; a holder that leads no process group is refused
+// by kill -group and stop -group, and nobody is signalled.
+func TestGroups(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "d.pid")
+	pids := groupDaemon(t, path)
+	if r := pidfileCmd(t, "stop", "-group", "-timeout", "30s", path); r.code != 0 || r.stderr != "" {
+		t.Errorf("stop -group: exit %d, stderr %q", r.code, r.stderr)
+	}
+	for _, pid := range pids {
+		if !gone(pid) {
+			t.Errorf("stop -group left process %d", pid)
+		}
+	}
+
+	path = filepath.Join(dir, "e.pid")
+	pids = groupDaemon(t, path)
+	if r := pidfileCmd(t, "kill", path); r.code != 0 {
+		t.Errorf("kill: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if !gone(pids[0]) {
+		t.Errorf("kill did not end the holder %d", pids[0])
+	}
+	for _, pid := range pids[1:] {
+		if syscall.Kill(pid, 0) != nil {
+			t.Errorf("kill without -group ended worker %d", pid)
+		}
+	}
+
+	// A holder in its caller's process group, not its own.
+	path = filepath.Join(dir, "f.pid")
+	mark := marker()
+	sh := start(t, "sh", "-c", `"$0" run "$1" -- sleep "$2" & wait`, bin, path, mark)
+	for deadline := time.Now().Add(60 * time.Second); pidfileCmd(t, "status", path).code != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%v never held %s", sh.cmd.Args, path)
+		}
+	}
+	for _, args := range [][]string{{"kill", "-group", path}, {"stop", "-group", path}} {
+		r := pidfileCmd(t, args...)
+		if r.code != 4 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "does not lead its process group") {
+			t.Errorf("%v: exit %d, stderr %q; want 4 saying the holder leads no group", args, r.code, r.stderr)
+		}
+	}
+	if r := pidfileCmd(t, "status", path); r.code != 0 {
+		t.Errorf("the holder was signalled: status exit %d", r.code)
+	}
+}

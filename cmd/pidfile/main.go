@@ -9,10 +9,10 @@
 // Usage:
 //
 //	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE] [-ready notify|fd:N [-ready-timeout DURATION]]] PATH -- CMD [ARGS...]
-//	pidfile stop [-s SIGNAL] [-timeout DURATION] PATH
+//	pidfile stop [-s SIGNAL] [-timeout DURATION] [-group] PATH
 //	pidfile status [-json] PATH
 //	pidfile pid [-json] PATH
-//	pidfile kill [-s SIGNAL] PATH
+//	pidfile kill [-s SIGNAL] [-group] PATH
 //	pidfile wait [-timeout DURATION] PATH
 //	pidfile --version
 //
@@ -35,9 +35,11 @@
 //	     otherwise, in the foreground, CMD's own status
 //
 // stop signals the holder (default TERM), waits up to -timeout (default 10s)
-// for PATH to be free, then sends KILL and waits a few seconds more. Exit
-// status: 0 nobody holds PATH at the end (also when nobody held it, or there
-// is no file), 1 still held (the holder is named), 2 usage error, 4 error.
+// for PATH to be free, then sends KILL and waits a few seconds more; with
+// -group it signals the process group the holder leads, and waits for the
+// group to be empty too. Exit status: 0 nobody holds PATH at the end (also
+// when nobody held it, or there is no file), 1 still held (the holder is
+// named) or the group not empty, 2 usage error, 4 error.
 //
 // status follows the LSB init-script convention: 0 running (the PID is
 // printed, or, where the holder cannot be named, why not), 1 not running but
@@ -49,7 +51,8 @@
 // there is one (pidfile.ReadExact).
 //
 // kill signals the holder (default TERM; names such as HUP, SIGHUP, or
-// numbers): 0 sent, 1 not running (nothing sent), 2 usage error, 4 error.
+// numbers), or with -group the process group it leads: 0 sent, 1 not
+// running (nothing sent), 2 usage error, 4 error.
 //
 // wait waits until nobody holds PATH: 0 free, 1 timed out, 2 usage error, 4
 // error.
@@ -108,10 +111,11 @@ func commands() []command {
 		{"run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] " +
 			"[-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE] [-ready notify|fd:N [-ready-timeout DURATION]]] PATH -- CMD [ARGS...]", runHelp,
 			func(args []string, stdout, stderr io.Writer) int { return cmdRun(args, false, stdout, stderr) }},
-		{"stop", "[-s SIGNAL] [-timeout DURATION] PATH",
+		{"stop", "[-s SIGNAL] [-timeout DURATION] [-group] PATH",
 			"Stop the process that holds PATH: signal it (and nobody else, as kill does),\n" +
 				"wait up to DURATION for it to let go, then send KILL the same way and wait\n" +
-				"a few seconds more. The file stays.\n" +
+				"a few seconds more; with -group, its process group, until it is empty.\n" +
+				"The file stays.\n" +
 				"Exit status: 0 nobody holds PATH at the end (also when nobody held it, or\n" +
 				"there is no PATH), 1 still held (the holder is named), 2 usage error, 4 error.\n",
 			cmdStop},
@@ -126,7 +130,7 @@ func commands() []command {
 				"Exit status: 0 running, 1 not running, 4 error (also: held by a process\n" +
 				"that cannot be named).\n",
 			cmdPID},
-		{"kill", "[-s SIGNAL] PATH",
+		{"kill", "[-s SIGNAL] [-group] PATH",
 			"Signal the process that holds PATH, and nobody else: on Linux the holder is\n" +
 				"confirmed with the kernel's lock table and signalled through a pidfd.\n" +
 				"Exit status: 0 sent, 1 not running (nothing sent), 4 error.\n",

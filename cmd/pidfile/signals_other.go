@@ -20,3 +20,8 @@ func signalNamed(name string) (os.Signal, bool) {
 func signalNumber(int) (os.Signal, bool) { return nil, false }
 
 var killSignal = os.Kill
+
+// groupAlive and signalGroupID: no process groups here (SignalGroup refuses
+// first).
+func groupAlive(int) bool                { return false }
+func signalGroupID(int, os.Signal) error { return nil }

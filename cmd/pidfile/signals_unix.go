@@ -32,3 +32,20 @@ func signalNumber(n int) (os.Signal, bool) {
 }
 
 var killSignal = syscall.SIGKILL
+
+// groupAlive reports whether process group pgid has a member, a zombie
+// that its parent has not reaped yet among them.
+func groupAlive(pgid int) bool {
+	err := syscall.Kill(-pgid, 0)
+	return err == nil || err == syscall.EPERM
+}
+
+// signalGroupID signals process group pgid, whose leader has exited: its
+// members are what stop -group still waits for.
+func signalGroupID(pgid int, sig os.Signal) error {
+	err := syscall.Kill(-pgid, sig.(syscall.Signal))
+	if err == syscall.ESRCH {
+		return nil // emptied meanwhile
+	}
+	return err
+}

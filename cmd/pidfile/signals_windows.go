@@ -28,3 +28,8 @@ func signalNumber(n int) (os.Signal, bool) {
 	}
 	return nil, false
 }
+
+// groupAlive and signalGroupID: no process groups here (SignalGroup refuses
+// first).
+func groupAlive(int) bool                { return false }
+func signalGroupID(int, os.Signal) error { return nil }
