@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // notifySocket is where run -detach -ready notify hears CMD: here a datagram
@@ -42,6 +43,9 @@ func newNotifySocket(uid int) (*notifySocket, error) {
 }
 
 func (s *notifySocket) address() string { return s.addr }
+
+// setDeadline ends receive's wait at t.
+func (s *notifySocket) setDeadline(t time.Time) { s.conn.SetReadDeadline(t) }
 
 // receive returns the next datagram: whoever could reach the directory is
 // CMD's user.

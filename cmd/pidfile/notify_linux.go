@@ -45,6 +45,9 @@ func newNotifySocket(int) (*notifySocket, error) {
 // address is NOTIFY_SOCKET's value: @ for the abstract namespace.
 func (s *notifySocket) address() string { return s.addr }
 
+// setDeadline ends receive's wait at t.
+func (s *notifySocket) setDeadline(t time.Time) { s.conn.SetReadDeadline(t) }
+
 // receive returns the next datagram that process pid sent; those of any
 // other process are dropped.
 func (s *notifySocket) receive(pid int) ([]byte, error) {

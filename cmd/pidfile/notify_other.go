@@ -2,7 +2,10 @@
 
 package main
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // notifySocket: run is refused here before -ready is looked at.
 type notifySocket struct{}
@@ -11,3 +14,4 @@ func newNotifySocket(int) (*notifySocket, error)  { return nil, errors.ErrUnsupp
 func (*notifySocket) address() string             { return "" }
 func (*notifySocket) receive(int) ([]byte, error) { return nil, errors.ErrUnsupported }
 func (*notifySocket) close()                      {}
+func (*notifySocket) setDeadline(time.Time)       {}

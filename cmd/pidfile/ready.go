@@ -143,9 +143,24 @@ func awaitNotify(sock *notifySocket, l launch, exited <-chan struct{}, child *ex
 				deadline.Reset(d.msg.extend)
 			}
 		case <-exited:
+			// What CMD sent before it exited is queued: read it for
+			// the last STATUS=, until a short deadline ends the reads.
+			sock.setDeadline(time.Now().Add(exitDrain))
+			for d := range got {
+				if d.err != nil {
+					break
+				}
+				if d.msg.status != "" {
+					status = d.msg.status
+				}
+			}
 			return why(exitText(child.ProcessState) + " before it was ready")
 		case <-deadline.C:
 			return why("was not ready in time (-ready-timeout " + l.readyTimeout.String() + ", or as EXTEND_TIMEOUT_USEC extended it)")
 		}
 	}
 }
+
+// exitDrain is how long awaitNotify reads on after CMD exited: what it sent
+// is already queued, so this bounds only the last, empty read.
+const exitDrain = 100 * time.Millisecond
