@@ -462,9 +462,19 @@ func TestStop(t *testing.T) {
 	})
 	t.Run("ignores TERM", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "d.pid")
-		// An ignored signal stays ignored across exec.
-		d := start(t, bin, "run", path, "--", "sh", "-c", `trap "" TERM; exec sleep 3600`)
+		// An ignored signal stays ignored across exec. The shell says
+		// when it ignores TERM: a TERM before would end it.
+		ignoring := filepath.Join(t.TempDir(), "ignoring")
+		d := start(t, bin, "run", path, "--", "sh", "-c", `trap "" TERM; touch "$0"; exec sleep 3600`, ignoring)
 		d.waitHolding(t, path)
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
+			if _, err := os.Stat(ignoring); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the daemon never said it ignores TERM")
+			}
+		}
 		r := pidfileCmd(t, "stop", "-timeout", "200ms", path)
 		if r.code != 0 || !strings.Contains(r.stderr, "KILL") || strings.Count(r.stderr, "\n") != 1 {
 			t.Errorf("stop: exit %d, stderr %q; want 0 and one line saying it sent KILL", r.code, r.stderr)
