@@ -95,8 +95,7 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 			return fail("%v", err)
 		}
 		defer ready.Close()
-		defer rw.Close()
-		files[l.readyFD-3] = rw
+		files[l.readyFD-3] = rw // closed with w below
 	}
 	var notify *notifySocket
 	if l.readyFD == readyNotify {
@@ -114,7 +113,8 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 	child.ExtraFiles = files
 	child.SysProcAttr = detachedAttr()
 	err = child.Start()
-	w.Close()
+	// The child has its copies of the write ends; this process keeps none,
+	// so that the pipes end with the child (and CMD).
 	for _, f := range files {
 		if f != nil {
 			f.Close()
