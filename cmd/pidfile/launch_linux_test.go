@@ -542,6 +542,22 @@ func TestStartStopDaemonStopsDetached(t *testing.T) {
 	}
 }
 
+// checkFailedStart checks a run -detach that did not start CMD: exit 3 in one
+// line that says says, nothing left running (no process with mark among its
+// arguments), and the pidfile free.
+func checkFailedStart(t *testing.T, r result, says, mark, path string) {
+	t.Helper()
+	if r.code != 3 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, says) {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 3 and one line saying %q", r.code, r.stdout, r.stderr, says)
+	}
+	if startedWith(t, mark) {
+		t.Error("the command was left running")
+	}
+	if exitCode(t, testproc.LookTool(t, "flock"), "-n", path, "true") != 0 {
+		t.Error("the pidfile was left locked")
+	}
+}
+
 // run -detach reports success only for a command that runs holding the
 // pidfile a moment after its exec: one that exits at once, is killed, or lets
 // go of the lock is an error (exit 3), in one line, and leaves nothing
@@ -560,15 +576,7 @@ func TestRunDetachConfirmsTheStart(t *testing.T) {
 			stopAtEnd(t, path)
 			mark := marker()
 			r := pidfileCmd(t, "run", "-detach", path, "--", "sh", "-c", tc.script, mark)
-			if r.code != 3 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, tc.says) {
-				t.Errorf("exit %d, stdout %q, stderr %q; want 3 and one line saying %q", r.code, r.stdout, r.stderr, tc.says)
-			}
-			if startedWith(t, mark) {
-				t.Error("the command was left running")
-			}
-			if exitCode(t, testproc.LookTool(t, "flock"), "-n", path, "true") != 0 {
-				t.Error("the pidfile was left locked")
-			}
+			checkFailedStart(t, r, tc.says, mark, path)
 		})
 	}
 }
@@ -830,15 +838,7 @@ func TestRunDetachReadyFD(t *testing.T) {
 				args = append(args, strings.ReplaceAll(a, "MARK", mark))
 			}
 			r := pidfileCmd(t, args...)
-			if r.code != 3 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, tc.says) {
-				t.Errorf("exit %d, stdout %q, stderr %q; want 3 and one line saying %q", r.code, r.stdout, r.stderr, tc.says)
-			}
-			if startedWith(t, mark) {
-				t.Error("the command was left running")
-			}
-			if exitCode(t, testproc.LookTool(t, "flock"), "-n", path, "true") != 0 {
-				t.Error("the pidfile was left locked")
-			}
+			checkFailedStart(t, r, tc.says, mark, path)
 		})
 	}
 	for _, args := range [][]string{
