@@ -246,9 +246,18 @@ type verdict struct {
 // holds, from content read from the file while it was held. Every caller
 // that names or signals a holder asks it, and nothing else decides.
 func judge(f *file, content []byte, ask asking) verdict {
-	named, why, mayChange := believe(*f, content)
-	if why == nil && ask == askFast {
-		return verdict{pid: named, source: FromContent}
+	// Read asks the content first, and the table only where the content
+	// names nobody it believes; ReadExact and Signal ask the table first,
+	// and the content only where the table cannot answer.
+	var named int
+	var why error
+	var mayChange, asked bool
+	if ask == askFast {
+		named, why, mayChange = believe(*f, content)
+		if why == nil {
+			return verdict{pid: named, source: FromContent}
+		}
+		asked = true
 	}
 	kpid, state := kernelHolder(f)
 	switch {
@@ -263,7 +272,11 @@ func judge(f *file, content []byte, ask asking) verdict {
 		return verdict{why: errForeignProc}
 	case state == kernelUnknown && ask == askSignal:
 		return verdict{why: errNotVisible}
-	case why == nil:
+	}
+	if !asked {
+		named, why, mayChange = believe(*f, content)
+	}
+	if why == nil {
 		return verdict{pid: named, source: FromContent}
 	}
 	return verdict{why: why, wait: mayChange}
