@@ -52,7 +52,12 @@ const reportWait = 5 * time.Second
 // for the status pipe to say how it went, and reports it: the child's PID on
 // stdout once it has executed CMD, and CMD has neither exited at once nor
 // let go of the pidfile.
-func startDetached(args []string, l launch, logPath string, stdout, stderr io.Writer) int {
+//
+// With -supervise the child is the supervisor: it opens the log and waits
+// for CMD's readiness itself (for every start of CMD, not only the first),
+// and says "started" on the status pipe once the first CMD has started, or
+// is ready; this process then checks that the supervisor holds the lock.
+func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 	fail := func(format string, a ...any) int {
 		sayf(stderr, "pidfile run: "+format, a...)
 		return exitUnknown
@@ -63,8 +68,8 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 	}
 	defer null.Close()
 	out, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if logPath != "" {
-		out, err = openLog(logPath, l.path)
+	if l.logPath != "" && l.sup == nil {
+		out, err = openLog(l.logPath, l.path)
 	}
 	if err != nil {
 		return fail("-log: %v", err)
@@ -86,10 +91,13 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 	child.Stdin, child.Stdout, child.Stderr = null, out, out
 	// The status pipe is the child's descriptor l.statusFD(); with -ready
 	// fd:N, the write end of the readiness pipe is its (and CMD's) N.
-	files := make([]*os.File, max(l.statusFD(), l.readyFD)-2)
+	files := make([]*os.File, l.statusFD()-2)
+	if l.sup == nil {
+		files = make([]*os.File, max(l.statusFD(), l.readyFD)-2)
+	}
 	files[l.statusFD()-3] = w
 	var ready *os.File
-	if l.readyFD > 0 {
+	if l.readyFD > 0 && l.sup == nil {
 		var rw *os.File
 		if ready, rw, err = os.Pipe(); err != nil {
 			return fail("%v", err)
@@ -98,7 +106,7 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 		files[l.readyFD-3] = rw // closed with w below
 	}
 	var notify *notifySocket
-	if l.readyFD == readyNotify {
+	if l.readyFD == readyNotify && l.sup == nil {
 		uid := -1
 		if l.account != nil {
 			uid = l.account.uid
@@ -135,7 +143,7 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 		line := sc.Text()
 		if note, ok := strings.CutPrefix(line, notePrefix); ok {
 			fmt.Fprintln(stderr, note) // made printable by the child
-		} else if line+"\n" == execMarker {
+		} else if line+"\n" == execMarker || line+"\n" == startedMarker {
 			execed = true
 		} else if code, msg, ok := parseStatus(line); ok {
 			<-exited
@@ -165,7 +173,7 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 			stopChild(child, exited)
 			return exitNotStarted
 		}
-	} else {
+	} else if l.sup == nil {
 		select {
 		case <-exited:
 			sayf(stderr, "pidfile run: %s (process %d) %s right after it started", l.argv[0], pid, exitText(child.ProcessState))
@@ -173,10 +181,14 @@ func startDetached(args []string, l launch, logPath string, stdout, stderr io.Wr
 		case <-time.After(startCheck):
 		}
 	}
+	what := l.argv[0]
+	if l.sup != nil {
+		what = "the supervisor of " + what
+	}
 	if why := holds(l.path, pid); why != "" {
 		// Left running, it would run unguarded: a second start would
 		// succeed beside it.
-		sayf(stderr, "pidfile run: %s (process %d) runs, but %s; stopping it", l.argv[0], pid, why)
+		sayf(stderr, "pidfile run: %s (process %d) runs, but %s; stopping it", what, pid, why)
 		stopChild(child, exited)
 		return exitNotStarted
 	}

@@ -8,7 +8,7 @@
 //
 // Usage:
 //
-//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE] [-ready notify|fd:N [-ready-timeout DURATION]]] PATH -- CMD [ARGS...]
+//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-supervise [-restart WHEN] [-restart-delay DURATION] [-restart-max N] [-stop-timeout DURATION]] [-detach] [-log FILE [-log-size SIZE [-log-keep N]]] [-ready notify|fd:N [-ready-timeout DURATION]] PATH -- CMD [ARGS...]
 //	pidfile stop [-s SIGNAL] [-timeout DURATION] [-group] PATH
 //	pidfile status [-json] PATH
 //	pidfile pid [-json] PATH
@@ -109,8 +109,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] " +
-			"[-env KEY=VALUE] [-env-file FILE] [-detach [-log FILE] [-ready notify|fd:N [-ready-timeout DURATION]]] PATH -- CMD [ARGS...]", runHelp,
-			func(args []string, stdout, stderr io.Writer) int { return cmdRun(args, false, stdout, stderr) }},
+			"[-env KEY=VALUE] [-env-file FILE] [-supervise [-restart WHEN] [-restart-delay DURATION] [-restart-max N] [-stop-timeout DURATION]] " +
+			"[-detach] [-log FILE [-log-size SIZE [-log-keep N]]] [-ready notify|fd:N [-ready-timeout DURATION]] PATH -- CMD [ARGS...]", runHelp,
+			func(args []string, stdout, stderr io.Writer) int { return cmdRun(args, roleCaller, stdout, stderr) }},
 		{"stop", "[-s SIGNAL] [-timeout DURATION] [-group] PATH",
 			"Stop the process that holds PATH: signal it (and nobody else, as kill does),\n" +
 				"wait up to DURATION for it to let go, then send KILL the same way and wait\n" +
@@ -193,7 +194,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "pidfile", version())
 		return exitOK
 	case detachedRun:
-		return cmdRun(args[1:], true, stdout, stderr)
+		return cmdRun(args[1:], roleDetached, stdout, stderr)
+	case supervisedCmd:
+		return cmdRun(args[1:], roleSupervised, stdout, stderr)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {

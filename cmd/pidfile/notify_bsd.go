@@ -48,8 +48,8 @@ func (s *notifySocket) address() string { return s.addr }
 func (s *notifySocket) setDeadline(t time.Time) { s.conn.SetReadDeadline(t) }
 
 // receive returns the next datagram: whoever could reach the directory is
-// CMD's user.
-func (s *notifySocket) receive(int) ([]byte, error) {
+// CMD's user, so the sender is not asked (from is not called).
+func (s *notifySocket) receive(func(int) bool) ([]byte, error) {
 	buf := make([]byte, 4096)
 	n, _, err := s.conn.ReadFromUnix(buf)
 	if err != nil {

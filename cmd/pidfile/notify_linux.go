@@ -48,9 +48,9 @@ func (s *notifySocket) address() string { return s.addr }
 // setDeadline ends receive's wait at t.
 func (s *notifySocket) setDeadline(t time.Time) { s.conn.SetReadDeadline(t) }
 
-// receive returns the next datagram that process pid sent; those of any
-// other process are dropped.
-func (s *notifySocket) receive(pid int) ([]byte, error) {
+// receive returns the next datagram whose sender's PID from accepts; those
+// of any other process are dropped.
+func (s *notifySocket) receive(from func(pid int) bool) ([]byte, error) {
 	buf := make([]byte, 4096)
 	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
 	for {
@@ -62,7 +62,7 @@ func (s *notifySocket) receive(pid int) ([]byte, error) {
 		if err != nil || len(msgs) == 0 {
 			continue
 		}
-		if cred, err := unix.ParseUnixCredentials(&msgs[0]); err != nil || int(cred.Pid) != pid {
+		if cred, err := unix.ParseUnixCredentials(&msgs[0]); err != nil || !from(int(cred.Pid)) {
 			continue
 		}
 		return buf[:n], nil

@@ -10,8 +10,8 @@ import (
 // notifySocket: run is refused here before -ready is looked at.
 type notifySocket struct{}
 
-func newNotifySocket(int) (*notifySocket, error)  { return nil, errors.ErrUnsupported }
-func (*notifySocket) address() string             { return "" }
-func (*notifySocket) receive(int) ([]byte, error) { return nil, errors.ErrUnsupported }
-func (*notifySocket) close()                      {}
-func (*notifySocket) setDeadline(time.Time)       {}
+func newNotifySocket(int) (*notifySocket, error)             { return nil, errors.ErrUnsupported }
+func (*notifySocket) address() string                        { return "" }
+func (*notifySocket) receive(func(int) bool) ([]byte, error) { return nil, errors.ErrUnsupported }
+func (*notifySocket) close()                                 {}
+func (*notifySocket) setDeadline(time.Time)                  {}

@@ -17,6 +17,7 @@ type state struct {
 	State  string `json:"state"` // running (with no PID where the holder cannot be named), not-running, no-file, unknown
 	PID    int    `json:"pid,omitempty"`
 	Source string `json:"source,omitempty"` // content or kernel
+	Child  int    `json:"child,omitempty"`  // the CMD that a supervisor (run -supervise) runs now
 	Error  string `json:"error,omitempty"`
 }
 
@@ -48,6 +49,7 @@ func look(path string) state {
 		s.State = "not-running"
 	case pidfile.LockedBy:
 		s.State, s.PID, s.Source = "running", r.PID, r.Source.String()
+		s.Child = supervisedChild(path, r.PID)
 	}
 	return s
 }
@@ -96,7 +98,7 @@ func cmdPID(args []string, stdout, stderr io.Writer) int {
 // where "not running" is printed.
 func lookCommand(name string, exits map[string]int, usageExit int, args []string, stdout, stderr io.Writer) int {
 	c := newSubcommand(name, stdout, stderr, usageExit)
-	asJSON := c.Bool("json", false, "print one JSON object: path, state, pid, source, error")
+	asJSON := c.Bool("json", false, "print one JSON object: path, state, pid, source, child (of a supervisor), error")
 	if code, ok := c.parse(args, stdout, true); !ok {
 		return code
 	}

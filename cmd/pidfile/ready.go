@@ -105,7 +105,7 @@ func awaitNotify(sock *notifySocket, l launch, exited <-chan struct{}, child *ex
 	defer close(done)
 	go func() {
 		for {
-			b, err := sock.receive(child.Process.Pid)
+			b, err := sock.receive(func(pid int) bool { return pid == child.Process.Pid })
 			select {
 			case got <- datagram{parseNotify(b), err}:
 			case <-done:

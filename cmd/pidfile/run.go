@@ -10,6 +10,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -36,58 +37,131 @@ type launch struct {
 	// without -ready; readyTimeout bounds the wait.
 	readyFD      int
 	readyTimeout time.Duration
+	logPath      string       // -log, or ""
+	sup          *supervision // -supervise, or nil
+	args         []string     // run's own arguments, for the processes it starts
 }
 
 // statusFD is the descriptor of the status pipe in the child of run
-// -detach: 3, unless -ready fd:3 takes it.
+// -detach: 3, unless -ready fd:3 takes it (a supervisor keeps -ready's
+// descriptor for CMD, not for itself).
 func (l launch) statusFD() int {
-	if l.readyFD == 3 {
+	if l.readyFD == 3 && l.sup == nil {
 		return 4
 	}
 	return 3
 }
 
-// cmdRun is run; detachedChild is set in the child that run -detach starts,
-// whose fd 3 is the status pipe.
-func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
+// runnerRole says which of run's processes this is.
+type runnerRole int
+
+const (
+	roleCaller     runnerRole = iota // run, as a user typed it
+	roleDetached                     // the child of run -detach: claims, then execs CMD or supervises it
+	roleSupervised                   // the child of a supervisor: sets CMD's environment up, then execs it
+)
+
+// cmdRun is run, in the process that role says.
+func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
+	supervisor := 0 // the supervisor's PID, in roleSupervised
+	if role == roleSupervised {
+		if len(args) == 0 {
+			return exitUsage
+		}
+		n, err := strconv.Atoi(args[0])
+		if err != nil {
+			return exitUsage
+		}
+		supervisor, args = n, args[1:]
+	}
 	c := newSubcommand("run", stdout, stderr, exitUsage)
 	wait := c.Duration("wait", 0, "wait up to `DURATION` for the holder to let go (e.g. 10s)")
-	detach := c.Bool("detach", false, "run CMD as a daemon; print its PID once it runs holding PATH")
-	logPath := c.String("log", "", "with -detach, append CMD's standard output and error to `FILE`,\n"+
+	detach := c.Bool("detach", false, "run CMD (or with -supervise, the supervisor) as a daemon; print its PID\n"+
+		"once it runs holding PATH")
+	logPath := c.String("log", "", "with -detach or -supervise, append CMD's standard output and error to `FILE`,\n"+
 		"created if missing with mode 0640 less the umask; a symbolic link is not followed")
 	userSpec := c.String("user", "", "after claiming PATH, execute CMD as `USER[:GROUP]` (a name or number):\n"+
 		"USER's supplementary groups, then its primary group or GROUP, then its UID,\n"+
 		"and HOME, USER and LOGNAME to match; root only")
 	mode := c.String("mode", "0644", "the permission bits of PATH if run creates it, less the umask: `MODE`\n"+
 		"0644, 0640 or 0600 (the narrower, the fewer users can read, or hold, the file)")
-	ready := c.String("ready", "", "with -detach, return only once CMD says it is ready: `notify` (CMD sends\n"+
-		"READY=1 to $NOTIFY_SOCKET, as sd_notify(3) does; Unix) or fd:N (N >= 3: CMD writes a\n"+
-		"newline to its descriptor N, s6's notification-fd)")
+	ready := c.String("ready", "", "with -detach or -supervise, wait until CMD says it is ready: `notify` (CMD\n"+
+		"sends READY=1 to $NOTIFY_SOCKET, as sd_notify(3) does; Unix) or fd:N (N >= 3:\n"+
+		"CMD writes a newline to its descriptor N, s6's notification-fd)")
 	readyTimeout := c.Duration("ready-timeout", 60*time.Second, "with -ready, how long to wait for CMD to be ready: a `DURATION`")
+	supervise := c.Bool("supervise", false, "stay, holding PATH, and run CMD as a child that never holds it: forward\n"+
+		"signals to it, end what it leaves in its process group, restart it if asked\n"+
+		"(Linux and FreeBSD)")
+	restart := c.String("restart", "never", "with -supervise, when to start CMD again after it exits: `WHEN`\n"+
+		"never, on-failure (a non-zero status, or a signal that was no stop request)\n"+
+		"or always (any exit that was no stop request)")
+	restartDelay := c.Duration("restart-delay", time.Second, "with -supervise, the first wait before a restart: a `DURATION`; it doubles per\n"+
+		"restart up to a minute, and starts again once CMD has run for a minute")
+	restartMax := c.Int("restart-max", 0, "with -supervise, give up after `N` restarts in a row that each ran less than a\n"+
+		"minute, exiting with CMD's last status (0: never give up)")
+	stopTimeout := c.Duration("stop-timeout", 5*time.Second, "with -supervise, how long CMD's process group has to exit after a stop\n"+
+		"request (or after CMD exited) before it gets KILL: a `DURATION`; keep it below\n"+
+		"pidfile stop's -timeout")
+	logSize := c.String("log-size", "", "with -supervise and -log, rotate FILE before it would pass `SIZE` (bytes,\n"+
+		"or with K, M or G): FILE becomes FILE.1, FILE.1 becomes FILE.2, ...")
+	logKeep := c.Int("log-keep", 5, "with -log-size, how many rotated files to keep: `N`")
 	var setup environment
 	setup.define(c)
 	if code, ok := c.parse(args, stdout, false); !ok {
 		return code
 	}
+	set := map[string]bool{}
+	c.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	rest := c.Args()
-	l := launch{path: rest[0], argv: rest[1:], wait: *wait, setup: setup}
+	l := launch{path: rest[0], argv: rest[1:], wait: *wait, setup: setup, logPath: *logPath, args: args}
 	if len(l.argv) > 0 && l.argv[0] == "--" {
 		l.argv = l.argv[1:]
 	}
 	if len(l.argv) == 0 {
 		return c.fail("missing CMD after PATH --")
 	}
-	if *logPath != "" && !*detach {
-		return c.fail("-log needs -detach")
+	if *logPath != "" && !*detach && !*supervise {
+		return c.fail("-log needs -detach or -supervise")
 	}
 	if code, bad := c.negative("wait", *wait); bad {
 		return code
 	}
+	for _, name := range []string{"restart", "restart-delay", "restart-max", "stop-timeout", "log-size", "log-keep"} {
+		if set[name] && !*supervise {
+			return c.fail("-" + name + " needs -supervise")
+		}
+	}
+	if *supervise {
+		l.sup = &supervision{delay: *restartDelay, max: *restartMax, stopTimeout: *stopTimeout, logPath: *logPath, logKeep: *logKeep}
+		var err error
+		if l.sup.restart, err = parseRestart(*restart); err != nil {
+			return c.fail(err.Error())
+		}
+		switch {
+		case *restartDelay <= 0:
+			return c.fail("-restart-delay must be positive")
+		case *restartMax < 0:
+			return c.fail("negative -restart-max")
+		case *stopTimeout <= 0:
+			return c.fail("-stop-timeout must be positive")
+		case *logKeep < 1:
+			return c.fail("-log-keep must be at least 1")
+		case (set["log-size"] || set["log-keep"]) && *logPath == "":
+			return c.fail("-log-size and -log-keep need -log")
+		case set["log-keep"] && !set["log-size"]:
+			return c.fail("-log-keep needs -log-size")
+		}
+		if *logSize != "" {
+			if l.sup.logSize, err = parseSize(*logSize); err != nil {
+				return c.fail(err.Error())
+			}
+		}
+	}
 	if *ready != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(*ready, "fd:"))
 		switch {
-		case !*detach:
-			return c.fail("-ready needs -detach: in the foreground nothing is left to wait")
+		case !*detach && !*supervise:
+			return c.fail("-ready needs -detach or -supervise: in the foreground nothing is left to wait")
 		case *ready == "notify":
 			n = readyNotify
 		case !strings.HasPrefix(*ready, "fd:") || err != nil || n < 3 || n > 1023:
@@ -105,13 +179,16 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 	l.perm = fs.FileMode(perm)
 
 	r := reporter{stderr: stderr}
-	if detachedChild {
+	if role == roleDetached {
 		r.status = os.NewFile(uintptr(l.statusFD()), "status")
 		// The status pipe must end with the exec, or with this process.
 		closeOnExec(r.status)
 	}
 	if !execSupported {
 		return r.fail(exitUnknown, "pidfile run: not supported on %s, which cannot execute a command in place of this process: the pidfile could not name it", runtime.GOOS)
+	}
+	if l.sup != nil && !superviseSupported {
+		return r.fail(exitUnknown, "pidfile run -supervise: not supported on %s, which cannot make the kernel end CMD when the supervisor dies", runtime.GOOS)
 	}
 	// Look CMD and the user up before claiming, so that a typo never takes
 	// the lock.
@@ -129,14 +206,19 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 	if _, err := l.setup.environ(nil); err != nil {
 		return r.fail(exitUnknown, "pidfile run: %v", err)
 	}
-	if *detach && !detachedChild {
-		return startDetached(args, l, *logPath, stdout, stderr)
-	}
-	if detachedChild {
+	switch {
+	case role == roleSupervised:
+		return l.execSupervised(r, supervisor)
+	case *detach && role == roleCaller:
+		return startDetached(args, l, stdout, stderr)
+	case role == roleDetached:
 		// The daemon starts with every signal at its default and none
 		// blocked, whatever the caller ignored or blocked (nohup, a
 		// shell's &, an init system's mask).
 		resetSignals()
+	}
+	if l.sup != nil {
+		return l.supervise(r)
 	}
 	return l.claimAndExec(r)
 }
@@ -145,6 +227,52 @@ func cmdRun(args []string, detachedChild bool, stdout, stderr io.Writer) int {
 // CMD in place of this process. It returns only on failure, with the lock
 // released.
 func (l launch) claimAndExec(r reporter) int {
+	g, code := l.claim(r)
+	if g == nil {
+		return code
+	}
+	// Only a failed exec returns; the lock must not outlive it.
+	defer g.Close()
+	return l.execCMD(r, g.KeepOnExec)
+}
+
+// execCMD sets CMD's execution environment up in this process, becomes the
+// user if asked, calls last, and executes CMD in place of this process. It
+// returns only on failure.
+func (l launch) execCMD(r reporter, last func() error) int {
+	if err := l.setup.apply(); err != nil {
+		return r.fail(exitUnknown, "pidfile run: %v", err)
+	}
+	env := os.Environ()
+	if l.account != nil {
+		if err := becomeUser(l.account); err != nil {
+			return r.fail(exitUnknown, "pidfile run: -user %s: %v", l.account.name, err)
+		}
+		env = l.account.environ(env)
+	}
+	env, err := l.setup.environ(env)
+	if err != nil {
+		return r.fail(exitUnknown, "pidfile run: %v", err)
+	}
+	if err := last(); err != nil {
+		return r.fail(exitUnknown, "%v", err)
+	}
+	if err := r.execing(); err != nil {
+		// The parent could not be told that the command runs: it must
+		// not run unseen.
+		return exitUnknown
+	}
+	err = execInPlace(l.bin, l.argv, env)
+	code := exitCannotExec
+	if errors.Is(err, os.ErrNotExist) {
+		code = exitNotFound
+	}
+	return r.fail(code, "pidfile run: cannot execute %s: %v", l.bin, err)
+}
+
+// claim claims the pidfile, waiting for it if asked; it returns nil and an
+// exit status, reported, if it cannot.
+func (l launch) claim(r reporter) (*pidfile.Guard, int) {
 	claimer := pidfile.Claimer{Perm: l.perm}
 	g, err := claimer.Claim(l.path)
 	var locked *pidfile.LockedError
@@ -156,46 +284,12 @@ func (l launch) claimAndExec(r reporter) int {
 		cancel()
 	}
 	if errors.As(err, &locked) {
-		return r.fail(exitHeld, "pidfile run: %s is held by %s", l.path, holderText(locked))
+		return nil, r.fail(exitHeld, "pidfile run: %s is held by %s", l.path, holderText(locked))
 	}
 	if err != nil {
-		return r.fail(exitUnknown, "%v", err)
+		return nil, r.fail(exitUnknown, "%v", err)
 	}
-	if err := l.setup.apply(); err != nil {
-		g.Close()
-		return r.fail(exitUnknown, "pidfile run: %v", err)
-	}
-	env := os.Environ()
-	if l.account != nil {
-		if err := becomeUser(l.account); err != nil {
-			g.Close()
-			return r.fail(exitUnknown, "pidfile run: -user %s: %v", l.account.name, err)
-		}
-		env = l.account.environ(env)
-	}
-	env, err = l.setup.environ(env)
-	if err != nil {
-		g.Close()
-		return r.fail(exitUnknown, "pidfile run: %v", err)
-	}
-	if err := g.KeepOnExec(); err != nil {
-		g.Close()
-		return r.fail(exitUnknown, "%v", err)
-	}
-	if err := r.execing(); err != nil {
-		// The parent could not be told that the command runs: it must
-		// not run unseen.
-		g.Close()
-		return exitUnknown
-	}
-	err = execInPlace(l.bin, l.argv, env)
-	// Only a failed exec returns; the lock must not outlive it.
-	g.Close()
-	code := exitCannotExec
-	if errors.Is(err, os.ErrNotExist) {
-		code = exitNotFound
-	}
-	return r.fail(code, "pidfile run: cannot execute %s: %v", l.bin, err)
+	return g, exitOK
 }
 
 // reporter says, in one line, why run stops: on standard error, or, in the

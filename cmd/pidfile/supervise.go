@@ -1,0 +1,107 @@
+package main
+
+// run -supervise: the options, and what they mean. The supervisor itself is
+// supervisor.go, on the systems that can make the kernel end CMD with it.
+//
+// run -supervise keeps the lock out of CMD: the supervisor claims PATH and
+// stays, CMD runs as its child without the lock's descriptor, and no worker
+// that CMD forks can inherit the lock and keep it after CMD is gone. The
+// supervisor forwards signals to CMD, ends what CMD leaves in its process
+// group, restarts CMD if asked, and copies its output to a log that follows
+// rotation.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// supervisedCmd is the hidden subcommand in which the supervisor's child
+// sets CMD's environment up and executes it: "_supervised-cmd SUPERVISOR
+// RUN-ARGS...", SUPERVISOR being the supervisor's PID.
+const supervisedCmd = "_supervised-cmd"
+
+// startedMarker is what a detached supervisor writes on the status pipe once
+// the first CMD has started (and is ready, with -ready).
+const startedMarker = "started\n"
+
+// restartPolicy is -restart: which exits of CMD are followed by a new start.
+type restartPolicy int
+
+const (
+	restartNever     restartPolicy = iota
+	restartOnFailure               // a non-zero status, or a signal that was not a stop request
+	restartAlways                  // any exit that was not a stop request
+)
+
+// supervision is what run -supervise was asked, beyond run's own flags.
+type supervision struct {
+	restart     restartPolicy
+	delay       time.Duration // the first restart delay; it doubles up to maxRestartDelay
+	max         int           // restarts in a row of runs shorter than steadyRun before giving up; 0: no limit
+	stopTimeout time.Duration // from a stop request (or the end of CMD) to KILL for CMD's group
+	logPath     string        // "" without -log
+	logSize     int64         // rotate before FILE would pass this; 0: never
+	logKeep     int           // FILE.1 ... FILE.logKeep
+}
+
+// maxRestartDelay caps the doubling restart delay; steadyRun is how long a
+// run must last for the delay and the count of quick restarts to start
+// again from the beginning.
+const (
+	maxRestartDelay = time.Minute
+	steadyRun       = time.Minute
+)
+
+// restarts says whether a run that ended with code (a signal as 128+N) is
+// followed by another, when no stop was requested.
+func (p restartPolicy) restarts(code int) bool {
+	return p == restartAlways || p == restartOnFailure && code != 0
+}
+
+// parseRestart parses -restart.
+func parseRestart(s string) (restartPolicy, error) {
+	switch s {
+	case "never":
+		return restartNever, nil
+	case "on-failure":
+		return restartOnFailure, nil
+	case "always":
+		return restartAlways, nil
+	}
+	return 0, fmt.Errorf("-restart %s: want never, on-failure or always", s)
+}
+
+// parseSize parses -log-size: a number of bytes, or with a suffix K, M or G
+// (powers of 1024).
+func parseSize(s string) (int64, error) {
+	n, unit := s, int64(1)
+	switch {
+	case strings.HasSuffix(s, "K"):
+		n, unit = s[:len(s)-1], 1<<10
+	case strings.HasSuffix(s, "M"):
+		n, unit = s[:len(s)-1], 1<<20
+	case strings.HasSuffix(s, "G"):
+		n, unit = s[:len(s)-1], 1<<30
+	}
+	v, err := strconv.ParseInt(n, 10, 64)
+	if err != nil || v <= 0 || v > (1<<62)/unit {
+		return 0, fmt.Errorf("-log-size %s: want a positive number of bytes, with K, M or G for KiB, MiB or GiB", s)
+	}
+	return v * unit, nil
+}
+
+// nextDelay is the restart delay after d: doubled, up to maxRestartDelay
+// (or d itself if it was given longer).
+func nextDelay(d time.Duration) time.Duration {
+	return max(min(2*d, maxRestartDelay), d)
+}
+
+// execSupervised is the child of a supervisor (process supervisor): it sets
+// CMD's environment up and executes CMD in its own place, as run does, but
+// claims nothing. Its parent-death signal, which a change of user clears, is
+// set again just before the exec, on the thread that calls execve.
+func (l launch) execSupervised(r reporter, supervisor int) int {
+	return l.execCMD(r, func() error { return keepDeathSignal(supervisor) })
+}

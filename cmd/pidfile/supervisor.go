@@ -1,0 +1,648 @@
+//go:build linux || freebsd
+
+package main
+
+// The supervisor of run -supervise. One goroutine, locked to its thread for
+// the supervisor's whole life, starts CMD, waits for it, forwards signals and
+// reaps: CMD's parent-death signal belongs to the thread that forked it
+// (Linux), so that thread must outlive every CMD.
+//
+// CMD is started through this program again (the hidden subcommand
+// _supervised-cmd, in a new process group), which sets up CMD's execution
+// environment and user exactly as run does before executing CMD in its own
+// place: so CMD's PID is the child's, and the supervisor keeps its own
+// environment (a -limit or -nice for CMD does not bind the supervisor).
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const superviseSupported = true
+
+// forwarded are the signals the supervisor passes to CMD; stopSignals among
+// them are stop requests.
+var (
+	forwarded   = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH}
+	stopSignals = map[os.Signal]bool{syscall.SIGTERM: true, syscall.SIGINT: true, syscall.SIGQUIT: true}
+)
+
+// supervisor is the state of run -supervise.
+type supervisor struct {
+	l        launch
+	r        reporter // until the first CMD has started: the status pipe of run -detach, or stderr
+	detached bool
+	self     string   // this program, to start CMD through
+	env      []string // the environment CMD's starter gets
+	sigs     chan os.Signal
+	chld     chan os.Signal
+	out      *os.File // CMD's standard output and error: the log pipe, or this process's stderr
+	lines    io.Writer
+	logs     *logCopy // -log, or nil
+	notify   *notifySocket
+	heard    *notifyBox
+	parent   string // the NOTIFY_SOCKET this process was given: READY=1 goes there
+	child    *childFile
+	readyR   *os.File    // -ready fd:N: the read end of the current CMD's pipe
+	readyGot chan string // what it said: "" ready, or why not
+	stopping bool
+	started  bool // the first CMD has started (and is ready, with -ready)
+}
+
+// supervise claims PATH and supervises CMD until it exits for good, or a stop
+// is requested; it returns the supervisor's exit status.
+func (l launch) supervise(r reporter) int {
+	runtime.LockOSThread() // never unlocked: see the top of this file
+	s := &supervisor{l: l, r: r, detached: r.status != nil, parent: os.Getenv("NOTIFY_SOCKET")}
+	s.sigs = make(chan os.Signal, 16)
+	signal.Notify(s.sigs, forwarded...)
+	s.chld = make(chan os.Signal, 1)
+	signal.Notify(s.chld, syscall.SIGCHLD)
+	// A closed standard error must not kill the supervisor (and with it
+	// CMD): Go exits on SIGPIPE from descriptors 1 and 2 unless notified.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	fail := func(format string, a ...any) int {
+		return r.fail(exitUnknown, "pidfile run -supervise: "+format, a...)
+	}
+	var err error
+	if s.self, err = selfExecutable(); err != nil {
+		return fail("cannot find this program to start CMD through: %v", err)
+	}
+	if err := closeInheritedOnExec(); err != nil {
+		return fail("cannot keep this process's descriptors from CMD: %v", err)
+	}
+	s.out, s.lines = os.Stderr, os.Stderr
+	if l.sup.logPath != "" {
+		// Opened before the claim: a log that cannot be written takes no
+		// lock.
+		lf, err := newLogFile(l.sup.logPath, l.path, l.sup.logSize, l.sup.logKeep)
+		if err != nil {
+			return fail("-log: %v", err)
+		}
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			lf.f.Close()
+			return fail("%v", err)
+		}
+		s.logs = startLogCopy(pr, lf)
+		s.out, s.lines = pw, pw
+		defer s.logs.finish(pw)
+	}
+	g, code := l.claim(r)
+	if g == nil {
+		return code
+	}
+	defer g.Close()
+	if err := becomeReaper(); err != nil {
+		return fail("cannot become the reaper of CMD's orphans: %v", err)
+	}
+	s.env = os.Environ()
+	s.env = setEnv(s.env, "NOTIFY_SOCKET=") // consumed here; set again below for -ready notify
+	if l.readyFD == readyNotify {
+		uid := -1
+		if l.account != nil {
+			uid = l.account.uid
+		}
+		if s.notify, err = newNotifySocket(uid); err != nil {
+			return fail("-ready notify: %v", err)
+		}
+		defer s.notify.close()
+		s.env = setEnv(s.env, "NOTIFY_SOCKET="+s.notify.address())
+		s.heard = listen(s.notify)
+	} else {
+		s.env = withoutEnv(s.env, "NOTIFY_SOCKET")
+	}
+	if s.child, err = openChildFile(l.path, l.perm); err != nil {
+		s.say("status will not name CMD: %v", err)
+	}
+	defer s.child.close()
+	code = s.loop()
+	s.say("the supervisor exits with status %d", code)
+	return code
+}
+
+// loop starts CMD, and again as -restart says, until it is over; it returns
+// the supervisor's exit status.
+func (s *supervisor) loop() int {
+	delay, restarts := s.l.sup.delay, 0
+	for {
+		began := time.Now()
+		pid, err := s.start()
+		if err != nil {
+			s.say("cannot start %s: %v", s.l.argv[0], err)
+			return s.notStarted("cannot start %s: %v", s.l.argv[0], err)
+		}
+		ws, notReady := s.watch(pid)
+		ran := time.Since(began)
+		s.child.set(0)
+		code := statusCode(ws)
+		if notReady != "" {
+			s.say("process %d %s; it %s", pid, notReady, waitText(ws))
+		} else {
+			s.say("process %d %s", pid, waitText(ws))
+		}
+		s.endGroup(pid)
+		if !s.started {
+			why := waitText(ws) + " right after it started"
+			if notReady != "" {
+				why = notReady
+			}
+			if s.detached {
+				return s.notStarted("%s (process %d) %s", s.l.argv[0], pid, why)
+			}
+		}
+		if s.stopping {
+			return exitOK
+		}
+		if notReady != "" && code == 0 {
+			code = exitNotStarted // not ready is a failure, whatever CMD said when it was ended
+		}
+		if !s.l.sup.restart.restarts(code) {
+			return code
+		}
+		if ran >= steadyRun {
+			delay, restarts = s.l.sup.delay, 0
+		}
+		if s.l.sup.max > 0 && restarts >= s.l.sup.max {
+			s.say("giving up after %d restarts in a row that each ran less than %v (-restart-max %d)", restarts, steadyRun, s.l.sup.max)
+			return code
+		}
+		restarts++
+		s.say("restarting %s in %v", s.l.argv[0], delay)
+		if !s.sleep(delay) {
+			return exitOK // a stop was requested meanwhile
+		}
+		delay = nextDelay(delay)
+	}
+}
+
+// notStarted ends a supervisor whose first CMD did not start: the caller of
+// run -detach is told why (exit 3), or else standard error.
+func (s *supervisor) notStarted(format string, a ...any) int {
+	return s.r.fail(exitNotStarted, "pidfile run: "+format, a...)
+}
+
+// start starts CMD through this program, in a process group of its own,
+// with KILL as its parent-death signal, and nothing of this process's
+// descriptors but standard input, CMD's output and -ready fd:N.
+func (s *supervisor) start() (int, error) {
+	files := []uintptr{0, s.out.Fd(), s.out.Fd()}
+	var readyW *os.File
+	if s.l.readyFD > 0 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return 0, err
+		}
+		s.readyPipe(r)
+		readyW = w
+		for len(files) <= s.l.readyFD {
+			files = append(files, ^uintptr(0)) // closed in the child
+		}
+		files[s.l.readyFD] = w.Fd()
+	}
+	argv := append([]string{s.self, supervisedCmd, strconv.Itoa(os.Getpid())}, s.l.args...)
+	if s.heard != nil {
+		s.heard.starting()
+	}
+	pid, err := syscall.ForkExec(s.self, argv, &syscall.ProcAttr{
+		Env:   s.env,
+		Files: files,
+		Sys:   &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
+	})
+	if s.heard != nil {
+		s.heard.started(pid)
+	}
+	if readyW != nil {
+		readyW.Close() // the child has it; the pipe ends with CMD
+	}
+	if err != nil {
+		return 0, err
+	}
+	s.child.set(pid)
+	s.say("started %s as process %d", s.l.argv[0], pid)
+	return pid, nil
+}
+
+// readyPipe watches r, the read end of CMD's readiness pipe, for a newline.
+func (s *supervisor) readyPipe(r *os.File) {
+	got := make(chan string, 1)
+	s.readyR, s.readyGot = r, got
+	go func() {
+		if _, err := readLine(r); err != nil {
+			got <- "closed its readiness descriptor (" + strconv.Itoa(s.l.readyFD) + ") before it was ready"
+			return
+		}
+		got <- ""
+	}()
+}
+
+// readLine reads up to a newline.
+func readLine(r io.Reader) (int, error) {
+	var b [1]byte
+	for n := 0; ; n++ {
+		if _, err := r.Read(b[:]); err != nil {
+			return n, err
+		}
+		if b[0] == '\n' {
+			return n, nil
+		}
+	}
+}
+
+// watch waits for CMD (process pid) to exit, forwarding signals and
+// watching its readiness meanwhile; it returns how CMD ended and, if it was
+// ended for not being ready, why.
+func (s *supervisor) watch(pid int) (syscall.WaitStatus, string) {
+	var (
+		startTimer <-chan time.Time // without -ready: the start check
+		readyTimer *time.Timer
+		readyGot   <-chan string
+		poke       <-chan struct{}
+		killTimer  <-chan time.Time
+		notReady   string
+	)
+	switch {
+	case s.l.readyFD > 0:
+		readyTimer = time.NewTimer(s.l.readyTimeout)
+		defer readyTimer.Stop()
+		readyGot = s.readyGot
+		defer s.readyR.Close() // ends the reader, also if a worker keeps the write end
+	case s.l.readyFD == readyNotify:
+		readyTimer = time.NewTimer(s.l.readyTimeout)
+		defer readyTimer.Stop()
+		poke = s.heard.poke
+	default:
+		startTimer = time.After(startCheck)
+	}
+	var readyC <-chan time.Time
+	if readyTimer != nil {
+		readyC = readyTimer.C
+	}
+	stop := func(why string) {
+		// Not ready: CMD is ended as a stop would end it.
+		notReady = why
+		readyC, readyGot, poke = nil, nil, nil
+		syscall.Kill(pid, syscall.SIGTERM)
+		killTimer = time.After(s.l.sup.stopTimeout)
+	}
+	becameReady := func() {
+		readyC, readyGot, poke = nil, nil, nil
+		if s.l.readyFD != 0 {
+			s.say("process %d is ready", pid)
+		}
+		s.firstStarted()
+	}
+	for {
+		select {
+		case sig := <-s.sigs:
+			if stopSignals[sig] && !s.stopping {
+				s.stopping = true
+				s.say("stop requested (%s): passing it to process %d", signalName(sig.(syscall.Signal)), pid)
+				s.tellParent("STOPPING=1")
+				killTimer = time.After(s.l.sup.stopTimeout)
+			}
+			syscall.Kill(pid, sig.(syscall.Signal))
+		case <-s.chld:
+			if ws, ok := s.reap(pid); ok {
+				return ws, notReady
+			}
+		case <-killTimer:
+			killTimer = nil
+			s.say("process %d did not exit within %v (-stop-timeout); sending KILL to its process group", pid, s.l.sup.stopTimeout)
+			syscall.Kill(-pid, syscall.SIGKILL)
+		case <-startTimer:
+			becameReady()
+		case why := <-readyGot:
+			if why == "" {
+				becameReady()
+			} else {
+				stop(why)
+			}
+		case <-poke:
+			m := s.heard.state()
+			switch {
+			case m.errno != 0:
+				stop(fmt.Sprintf("said it failed: ERRNO=%d, %s", m.errno, errnoText(m.errno)) + lastStatus(m.status))
+			case m.ready:
+				becameReady()
+			case m.extend > 0:
+				readyTimer.Reset(m.extend)
+			}
+		case <-readyC:
+			why := "was not ready within " + s.l.readyTimeout.String()
+			if s.heard != nil {
+				why += lastStatus(s.heard.state().status)
+			}
+			stop(why)
+		}
+	}
+}
+
+// lastStatus is the last STATUS= of CMD for a message, or "".
+func lastStatus(status string) string {
+	if status == "" {
+		return ""
+	}
+	return " (last STATUS=" + status + ")"
+}
+
+// firstStarted is called when a CMD has started (or is ready): the first
+// time, run -detach's caller is told, and so is systemd (READY=1).
+func (s *supervisor) firstStarted() {
+	if s.started {
+		return
+	}
+	s.started = true
+	if s.r.status != nil {
+		io.WriteString(s.r.status, startedMarker)
+		s.r.status.Close()
+		s.r.status = nil
+	}
+	s.tellParent("READY=1")
+}
+
+// tellParent sends msg to the NOTIFY_SOCKET this process was given, if any.
+func (s *supervisor) tellParent(msg string) {
+	if s.parent == "" {
+		return
+	}
+	if err := sendNotify(s.parent, msg); err != nil {
+		s.say("cannot tell NOTIFY_SOCKET %s %s: %v", s.parent, msg, err)
+	}
+}
+
+// sendNotify sends one datagram to the sd_notify socket addr (@ for the
+// abstract namespace).
+func sendNotify(addr, msg string) error {
+	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: addr, Net: "unixgram"})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, err = conn.Write([]byte(msg))
+	return err
+}
+
+// reap reaps every child that has exited (CMD, and orphans of its tree that
+// the kernel gave this process), and returns CMD's status once it is among
+// them.
+func (s *supervisor) reap(pid int) (syscall.WaitStatus, bool) {
+	var cmd syscall.WaitStatus
+	found := false
+	for {
+		var ws syscall.WaitStatus
+		p, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if p <= 0 || err != nil {
+			return cmd, found
+		}
+		if p == pid {
+			cmd, found = ws, true
+		}
+	}
+}
+
+// endGroup ends what is left of CMD's process group (pgid, CMD's PID): TERM,
+// then KILL after -stop-timeout; it returns once the group is empty, every
+// orphan reaped. Stop requests meanwhile are remembered.
+func (s *supervisor) endGroup(pgid int) {
+	s.reap(0)
+	if !groupAlive(pgid) {
+		return
+	}
+	s.say("ending what is left of process group %d", pgid)
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	kill := time.After(s.l.sup.stopTimeout)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for groupAlive(pgid) {
+		select {
+		case sig := <-s.sigs:
+			if stopSignals[sig] && !s.stopping {
+				s.stopping = true
+				s.tellParent("STOPPING=1")
+			}
+		case <-s.chld:
+		case <-tick.C:
+		case <-kill:
+			s.say("process group %d is not empty after %v; sending KILL", pgid, s.l.sup.stopTimeout)
+			syscall.Kill(-pgid, syscall.SIGKILL)
+		}
+		s.reap(0)
+	}
+}
+
+// sleep waits d before a restart; it returns false at once if a stop is
+// requested meanwhile.
+func (s *supervisor) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case sig := <-s.sigs:
+			if stopSignals[sig] {
+				s.stopping = true
+				s.say("stop requested (%s) while waiting to restart", signalName(sig.(syscall.Signal)))
+				s.tellParent("STOPPING=1")
+				return false
+			}
+		case <-s.chld:
+			s.reap(0)
+		case <-t.C:
+			return true
+		}
+	}
+}
+
+// say writes one line about CMD's life: to the log with -log, else to
+// standard error.
+func (s *supervisor) say(format string, a ...any) {
+	line := time.Now().Format("2006-01-02T15:04:05.000Z07:00") + " pidfile run: " + s.l.path + ": " + fmt.Sprintf(format, a...)
+	io.WriteString(s.lines, printable(line)+"\n")
+}
+
+// statusCode is how run reports a CMD that ended with ws: its status, or 128+N
+// for signal N.
+func statusCode(ws syscall.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
+
+// waitText says how a process ended.
+func waitText(ws syscall.WaitStatus) string {
+	if ws.Signaled() {
+		return "was killed by signal " + signalName(ws.Signal())
+	}
+	return "exited with status " + strconv.Itoa(ws.ExitStatus())
+}
+
+// signalName is SIGTERM's "TERM".
+func signalName(sig syscall.Signal) string {
+	if name := unix.SignalName(sig); name != "" {
+		return strings.TrimPrefix(name, "SIG")
+	}
+	return strconv.Itoa(int(sig))
+}
+
+// withoutEnv is env without key.
+func withoutEnv(env []string, key string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != key {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// notifyBox is what the current CMD said on the notify socket; a goroutine
+// reads the socket for the supervisor's whole life, and hears only the
+// current CMD.
+type notifyBox struct {
+	mu      sync.Mutex
+	pid     int           // the current CMD
+	msg     notifyMessage // READY and ERRNO as ever said by it, its last STATUS
+	early   []heard       // while a CMD is being started: what it may send before its PID is known
+	waiting bool
+	poke    chan struct{}
+}
+
+// heard is one datagram and its sender (0 where the system does not say).
+type heard struct {
+	pid int
+	msg notifyMessage
+}
+
+// listen starts reading sock.
+func listen(sock *notifySocket) *notifyBox {
+	b := &notifyBox{poke: make(chan struct{}, 1)}
+	go func() {
+		for {
+			sender := 0
+			data, err := sock.receive(func(pid int) bool { sender = pid; return true })
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if err != nil {
+				continue
+			}
+			b.mu.Lock()
+			switch h := (heard{sender, parseNotify(data)}); {
+			case b.waiting:
+				b.early = append(b.early, h)
+			case sender == 0 || sender == b.pid:
+				b.add(h.msg)
+			}
+			b.mu.Unlock()
+		}
+	}()
+	return b
+}
+
+// add takes m in, the lock held, and tells the supervisor.
+func (b *notifyBox) add(m notifyMessage) {
+	b.msg.ready = b.msg.ready || m.ready
+	if m.status != "" {
+		b.msg.status = m.status
+	}
+	if m.errno != 0 {
+		b.msg.errno = m.errno
+	}
+	b.msg.extend = m.extend
+	select {
+	case b.poke <- struct{}{}:
+	default:
+	}
+}
+
+// starting forgets the last CMD: a new one is being started.
+func (b *notifyBox) starting() {
+	b.mu.Lock()
+	b.pid, b.msg, b.waiting, b.early = 0, notifyMessage{}, true, nil
+	b.mu.Unlock()
+	select {
+	case <-b.poke:
+	default:
+	}
+}
+
+// started makes pid the CMD whose datagrams count (0: none started).
+func (b *notifyBox) started(pid int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.pid, b.waiting = pid, false
+	for _, h := range b.early {
+		if pid != 0 && (h.pid == 0 || h.pid == pid) {
+			b.add(h.msg)
+		}
+	}
+	b.early = nil
+}
+
+// state is what the current CMD has said; an extension is said once.
+func (b *notifyBox) state() notifyMessage {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m := b.msg
+	b.msg.extend = 0
+	return m
+}
+
+// childFile is where the supervisor publishes the current CMD's PID
+// (child.go says why status believes it).
+type childFile struct{ f *os.File }
+
+// openChildFile opens (creating it with perm) PATH's child file, which must
+// be a regular file of this process's user with one link.
+func openChildFile(path string, perm os.FileMode) (*childFile, error) {
+	f, err := os.OpenFile(path+childSuffix, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, perm)
+	if err != nil {
+		return nil, err
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Nlink != 1 || int(st.Uid) != os.Geteuid() {
+		f.Close()
+		return nil, fmt.Errorf("%s: not a regular file of user %d with one link", f.Name(), os.Geteuid())
+	}
+	return &childFile{f}, nil
+}
+
+// set publishes pid (0: none).
+func (c *childFile) set(pid int) {
+	if c == nil {
+		return
+	}
+	content := ""
+	if pid > 0 {
+		content = strconv.Itoa(pid) + "\n"
+	}
+	c.f.Truncate(0)
+	c.f.WriteAt([]byte(content), 0)
+}
+
+func (c *childFile) close() {
+	if c != nil {
+		c.set(0)
+		c.f.Close()
+	}
+}
