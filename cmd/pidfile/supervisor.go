@@ -156,6 +156,9 @@ func (s *supervisor) loop() int {
 		s.endGroup(pid)
 		if !s.started {
 			why := waitText(ws) + " right after it started"
+			if s.l.readyFD != 0 {
+				why = waitText(ws) + " before it was ready"
+			}
 			if notReady != "" {
 				why = notReady
 			}
@@ -271,6 +274,8 @@ func (s *supervisor) watch(pid int) (syscall.WaitStatus, string) {
 		readyGot   <-chan string
 		poke       <-chan struct{}
 		killTimer  <-chan time.Time
+		closed     <-chan time.Time // the readiness pipe ended this long ago
+		closedWhy  string
 		notReady   string
 	)
 	switch {
@@ -327,9 +332,14 @@ func (s *supervisor) watch(pid int) (syscall.WaitStatus, string) {
 		case why := <-readyGot:
 			if why == "" {
 				becameReady()
-			} else {
-				stop(why)
+				break
 			}
+			// End of file: CMD closed the descriptor, or exited,
+			// which SIGCHLD says a moment later.
+			readyGot, closedWhy = nil, why
+			closed = time.After(startCheck)
+		case <-closed:
+			stop(closedWhy)
 		case <-poke:
 			m := s.heard.state()
 			switch {

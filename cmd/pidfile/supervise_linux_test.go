@@ -1,0 +1,555 @@
+package main
+
+// run -supervise end to end: the built command supervising shells that fork
+// workers, ignore signals, crash and log; and the peers that look at it
+// (flock(1), /proc, a socket that plays systemd).
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/go-pidfile/pidfile/internal/testproc"
+)
+
+// supervised runs `pidfile run -supervise -detach [flags] PATH -- CMD...`,
+// expects it to succeed, and adopts the supervisor. When the test ends,
+// every process whose arguments hold mark is killed (and reaped: the
+// supervisor's orphans become this process's).
+func supervised(t *testing.T, path, mark string, flags []string, cmd ...string) *orphan {
+	t.Helper()
+	t.Cleanup(func() { startedWith(t, mark) })
+	return detach(t, path, append([]string{"-supervise"}, flags...), cmd...)
+}
+
+// pidsIn waits until file holds n numbers, and returns them.
+func pidsIn(t *testing.T, file string, n int) []int {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
+		b, _ := os.ReadFile(file)
+		if f := strings.Fields(string(b)); len(f) >= n && strings.HasSuffix(string(b), "\n") {
+			pids := make([]int, n)
+			for i := range pids {
+				var err error
+				if pids[i], err = strconv.Atoi(f[i]); err != nil {
+					t.Fatalf("%s: %q", file, b)
+				}
+			}
+			return pids
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s holds %q, not %d PIDs", file, b, n)
+		}
+	}
+}
+
+// ended waits until process pid has exited (gone, or a zombie nobody has
+// reaped yet) and reports whether it got there.
+func ended(pid int) bool {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return true
+		}
+		if f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:])); len(f) > 0 && f[0] == "Z" {
+			return true
+		}
+	}
+	return false
+}
+
+// free says whether nobody holds path's lock, as flock(1) sees it.
+func free(t *testing.T, path string) bool {
+	t.Helper()
+	return exitCode(t, testproc.LookTool(t, "flock"), "-n", path, "true") == 0
+}
+
+// A prefork daemon: CMD forks a worker that keeps every descriptor it
+// inherited, then CMD is killed. Under plain run the worker holds the lock
+// and nothing can start again; under run -supervise neither CMD nor the
+// worker ever had the lock's descriptor, the supervisor ends the worker and
+// exits with CMD's status (128+9), and the service can start again.
+func TestSuperviseKeepsTheLockFromWorkers(t *testing.T) {
+	const script = `sleep 3600 & echo "$$ $!" > "$1"; wait`
+	dir := t.TempDir()
+
+	// Without -supervise: the documented inherited lock.
+	path, pids := filepath.Join(dir, "plain.pid"), filepath.Join(dir, "plain.pids")
+	mark := marker()
+	t.Cleanup(func() { startedWith(t, mark) })
+	d := detach(t, path, nil, "sh", "-c", script, mark, pids)
+	p := pidsIn(t, pids, 2)
+	t.Cleanup(func() { killAndReap(p[1]) })
+	syscall.Kill(p[0], syscall.SIGKILL)
+	d.wait(t)
+	if r := pidfileCmd(t, "status", path); r.code != 0 || !strings.Contains(r.stdout, "inherited") {
+		t.Errorf("plain run, CMD killed, worker alive: status exit %d, %q; want running, inherited lock", r.code, r.stdout)
+	}
+	if r := pidfileCmd(t, "run", "-detach", path, "--", "sleep", "3600"); r.code != exitHeld {
+		t.Errorf("plain run, worker alive: a new run got exit %d (%q); want %d", r.code, r.stderr, exitHeld)
+	}
+	killAndReap(p[1])
+
+	// With -supervise.
+	path, pids = filepath.Join(dir, "sup.pid"), filepath.Join(dir, "sup.pids")
+	mark = marker()
+	sup := supervised(t, path, mark, nil, "sh", "-c", script, mark, pids)
+	p = pidsIn(t, pids, 2)
+	for _, pid := range p {
+		for fd, target := range openFDs(t, pid) {
+			if target == path {
+				t.Errorf("process %d has the pidfile open as descriptor %d", pid, fd)
+			}
+		}
+		if f := procStat(t, pid); f[1] != strconv.Itoa(sup.pid) && pid == p[0] || f[2] != strconv.Itoa(p[0]) {
+			t.Errorf("process %d: parent %s, group %s; want CMD a child of the supervisor %d, in a group of its own", pid, f[1], f[2], sup.pid)
+		}
+	}
+	if r := pidfileCmd(t, "pid", path); r.stdout != strconv.Itoa(sup.pid)+"\n" {
+		t.Errorf("pid: %q; want the supervisor %d", r.stdout, sup.pid)
+	}
+	syscall.Kill(p[0], syscall.SIGKILL)
+	if ws := sup.wait(t); ws.ExitStatus() != 128+9 {
+		t.Errorf("the supervisor exited %v; want status 137 (CMD was killed)", ws)
+	}
+	if !ended(p[1]) {
+		t.Errorf("the worker %d outlived the supervisor", p[1])
+	}
+	if !free(t, path) {
+		t.Error("the lock is held after the supervisor exited")
+	}
+	supervised(t, path, mark, nil, "sleep", "3600")
+}
+
+// stop ends a supervised CMD that ignores TERM, and its worker, within the
+// supervisor's -stop-timeout; kill -s HUP reaches CMD.
+func TestSuperviseStopAndSignals(t *testing.T) {
+	dir := t.TempDir()
+	path, pids, got := filepath.Join(dir, "d.pid"), filepath.Join(dir, "pids"), filepath.Join(dir, "got")
+	mark := marker()
+	script := `trap 'echo HUP >> "$2"' HUP; trap '' TERM; sleep 3600 & echo "$$ $!" > "$1"; while :; do sleep 0.01; done`
+	sup := supervised(t, path, mark, []string{"-stop-timeout", "500ms"}, "sh", "-c", script, mark, pids, got)
+	p := pidsIn(t, pids, 2)
+	if r := pidfileCmd(t, "kill", "-s", "HUP", path); r.code != 0 {
+		t.Fatalf("kill -s HUP: exit %d, %q", r.code, r.stderr)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
+		if b, _ := os.ReadFile(got); string(b) == "HUP\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("CMD never recorded the HUP sent to its supervisor")
+		}
+	}
+	if syscall.Kill(sup.pid, 0) != nil || syscall.Kill(p[0], 0) != nil {
+		t.Fatal("HUP ended the supervisor or CMD")
+	}
+	if r := pidfileCmd(t, "stop", path); r.code != 0 || r.stderr != "" {
+		t.Errorf("stop: exit %d, stderr %q; want 0 and nothing said", r.code, r.stderr)
+	}
+	if ws := sup.wait(t); ws.Signaled() || ws.ExitStatus() != 0 {
+		t.Errorf("the supervisor ended %v; want exit 0 for a requested stop", ws)
+	}
+	for _, pid := range p {
+		if !ended(pid) {
+			t.Errorf("process %d outlived the stop", pid)
+		}
+	}
+	if !free(t, path) {
+		t.Error("the lock is held after stop")
+	}
+}
+
+// runLog is the supervisor's lines in a -log file: when each CMD started,
+// and the restart delays it announced.
+type runLog struct {
+	starts []time.Time
+	delays []string
+	text   string
+}
+
+var (
+	startLine = regexp.MustCompile(`(?m)^(\S+) pidfile run: .*: started .* as process \d+$`)
+	delayLine = regexp.MustCompile(`(?m)^\S+ pidfile run: .*: restarting .* in (\S+)$`)
+)
+
+func readRunLog(t *testing.T, file string) runLog {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	must(t, err)
+	l := runLog{text: string(b)}
+	for _, m := range startLine.FindAllStringSubmatch(l.text, -1) {
+		at, err := time.Parse("2006-01-02T15:04:05.000Z07:00", m[1])
+		must(t, err)
+		l.starts = append(l.starts, at)
+	}
+	for _, m := range delayLine.FindAllStringSubmatch(l.text, -1) {
+		l.delays = append(l.delays, m[1])
+	}
+	return l
+}
+
+// -restart on-failure restarts a CMD that exits 1 after doubling delays, and
+// -restart-max 3 gives up after the third, with CMD's status; -restart never
+// does not restart; -restart always restarts after a success too.
+func TestSuperviseRestarts(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		policy string
+		status string
+		starts int
+		delays []string
+		code   int
+	}{
+		{"on-failure", "1", 4, []string{"50ms", "100ms", "200ms"}, 1},
+		{"never", "1", 1, nil, 1},
+		{"on-failure", "0", 1, nil, 0},
+		{"always", "0", 3, []string{"50ms", "100ms"}, 0},
+	} {
+		name := tc.policy + "-" + tc.status
+		log := filepath.Join(dir, name+".log")
+		max := strconv.Itoa(len(tc.delays))
+		r := pidfileCmd(t, "run", "-supervise", "-restart", tc.policy, "-restart-delay", "50ms", "-restart-max", max,
+			"-log", log, filepath.Join(dir, name+".pid"), "--", "sh", "-c", `echo ran; exit "$1"`, "sh", tc.status)
+		l := readRunLog(t, log)
+		if r.code != tc.code || len(l.starts) != tc.starts || strings.Count(l.text, "\nran\n") != tc.starts ||
+			strings.Join(l.delays, " ") != strings.Join(tc.delays, " ") {
+			t.Errorf("%s: exit %d, %d starts, delays %v; want exit %d, %d starts, delays %v\n%s",
+				name, r.code, len(l.starts), l.delays, tc.code, tc.starts, tc.delays, l.text)
+			continue
+		}
+		for i := 1; i < len(l.starts); i++ {
+			want, _ := time.ParseDuration(tc.delays[i-1])
+			if gap := l.starts[i].Sub(l.starts[i-1]); gap < want {
+				t.Errorf("%s: start %d came %v after the one before; want at least %v", name, i, gap, want)
+			}
+		}
+		if tc.policy == "on-failure" && tc.starts > 1 && !strings.Contains(l.text, "giving up after 3 restarts") {
+			t.Errorf("%s: the log does not say it gave up:\n%s", name, l.text)
+		}
+	}
+}
+
+// A stop during a restart delay stops at once: the supervisor exits 0
+// without starting CMD again.
+func TestSuperviseStopDuringDelay(t *testing.T) {
+	dir := t.TempDir()
+	path, log := filepath.Join(dir, "d.pid"), filepath.Join(dir, "log")
+	mark := marker()
+	// The first run must pass the start check (-detach returns only for a
+	// CMD that starts); then it fails.
+	sup := supervised(t, path, mark, []string{"-restart", "on-failure", "-restart-delay", "1h", "-log", log},
+		"sh", "-c", `sleep 0.3; exit 1`, mark)
+	for deadline := time.Now().Add(60 * time.Second); len(readRunLog(t, log).delays) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no restart was announced:\n%s", readRunLog(t, log).text)
+		}
+	}
+	if r := pidfileCmd(t, "stop", "-timeout", "1h", path); r.code != 0 || r.stderr != "" {
+		t.Errorf("stop: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if ws := sup.wait(t); ws.Signaled() || ws.ExitStatus() != 0 {
+		t.Errorf("the supervisor ended %v; want exit 0", ws)
+	}
+	if l := readRunLog(t, log); len(l.starts) != 1 {
+		t.Errorf("%d starts; want 1\n%s", len(l.starts), l.text)
+	}
+}
+
+// When the supervisor is killed, the kernel kills CMD; the lock is free, and
+// a new supervisor starts one CMD.
+func TestSuperviseKilled(t *testing.T) {
+	dir := t.TempDir()
+	path, pids := filepath.Join(dir, "d.pid"), filepath.Join(dir, "pids")
+	mark := marker()
+	// sleep adds its arguments up: the mark is a number of seconds too.
+	sup := supervised(t, path, mark, nil, "sh", "-c", `echo $$ >> "$1"; exec sleep 3600 "$0"`, mark, pids)
+	first := pidsIn(t, pids, 1)[0]
+	syscall.Kill(sup.pid, syscall.SIGKILL)
+	sup.wait(t)
+	if !ended(first) {
+		t.Fatalf("CMD %d outlived its supervisor", first)
+	}
+	killAndReap(first) // it was given to this process, its subreaper
+	if !free(t, path) {
+		t.Fatal("the lock is held after the supervisor was killed")
+	}
+	sup = supervised(t, path, mark, nil, "sh", "-c", `echo $$ >> "$1"; exec sleep 3600 "$0"`, mark, pids)
+	second := pidsIn(t, pids, 2)[1]
+	if running := withMark(t, mark); len(running) != 2 || running[0] != sup.pid && running[1] != sup.pid ||
+		running[0] != second && running[1] != second {
+		t.Errorf("processes with CMD's arguments: %v; want the second supervisor %d and its CMD %d", running, sup.pid, second)
+	}
+	if r := pidfileCmd(t, "status", "-json", path); !strings.Contains(r.stdout, fmt.Sprintf(`"child":%d`, second)) {
+		t.Errorf("status -json: %s; want child %d", r.stdout, second)
+	}
+}
+
+// withMark lists the live processes (not zombies) that have mark among
+// their arguments.
+func withMark(t *testing.T, mark string) []int {
+	t.Helper()
+	dirs, err := os.ReadDir("/proc")
+	must(t, err)
+	var pids []int
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
+		stat, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
+		zombie := strings.HasPrefix(string(stat[strings.LastIndexByte(string(stat), ')')+1:]), " Z")
+		if err == nil && strings.Contains(string(b), "\x00"+mark+"\x00") && !zombie {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func mustRead(t *testing.T, file string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	must(t, err)
+	return b
+}
+
+// status -json names the supervisor's current CMD as "child", and no child
+// that a file beside a pidfile claims but the kernel does not confirm.
+func TestSuperviseStatusChild(t *testing.T) {
+	dir := t.TempDir()
+	path, pids := filepath.Join(dir, "d.pid"), filepath.Join(dir, "pids")
+	mark := marker()
+	sup := supervised(t, path, mark, []string{"-restart", "always", "-restart-delay", "10ms"},
+		"sh", "-c", `echo $$ >> "$1"; exec sleep 3600`, mark, pids)
+	first := pidsIn(t, pids, 1)[0]
+	want := fmt.Sprintf(`{"path":%q,"state":"running","pid":%d,"source":"kernel","child":%d}`+"\n", path, sup.pid, first)
+	if r := pidfileCmd(t, "status", "-json", path); r.stdout != want {
+		t.Errorf("status -json: %s; want %s", r.stdout, want)
+	}
+	syscall.Kill(first, syscall.SIGKILL)
+	second := pidsIn(t, pids, 2)[1]
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
+		r := pidfileCmd(t, "status", "-json", path)
+		if strings.Contains(r.stdout, fmt.Sprintf(`"child":%d}`, second)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status -json: %s; want child %d after the restart", r.stdout, second)
+		}
+	}
+
+	// A plain holder, with a child file that names a live process that
+	// is not its child.
+	other := filepath.Join(dir, "o.pid")
+	holder := startRun(t, other)
+	must(t, os.WriteFile(other+".child", []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644))
+	want = fmt.Sprintf(`{"path":%q,"state":"running","pid":%d,"source":"kernel"}`+"\n", other, holder.pid())
+	if r := pidfileCmd(t, "status", "-json", other); r.stdout != want {
+		t.Errorf("a forged child file: status -json %s; want %s", r.stdout, want)
+	}
+}
+
+// -log: both streams of CMD, across a restart, with the supervisor's lines;
+// a rename of the file from outside is followed by a fresh file getting the
+// next lines, none lost.
+func TestSuperviseLog(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "log")
+	r := pidfileCmd(t, "run", "-supervise", "-restart", "on-failure", "-restart-delay", "10ms", "-restart-max", "1",
+		"-log", log, filepath.Join(dir, "a.pid"), "--", "sh", "-c", `echo "out $$"; echo "err $$" >&2; exit 3`)
+	l := readRunLog(t, log)
+	if r.code != 3 || len(l.starts) != 2 || len(regexp.MustCompile(`(?m)^out (\d+)$`).FindAllString(l.text, -1)) != 2 ||
+		len(regexp.MustCompile(`(?m)^err (\d+)$`).FindAllString(l.text, -1)) != 2 {
+		t.Errorf("exit %d; log:\n%s\nwant exit 3, two starts, each with its out and err line", r.code, l.text)
+	}
+
+	// Rotation from outside: CMD writes a numbered line every 5 ms.
+	log = filepath.Join(dir, "rot.log")
+	path := filepath.Join(dir, "rot.pid")
+	mark := marker()
+	supervised(t, path, mark, []string{"-log", log}, "sh", "-c", `i=0; while :; do echo "line $i"; i=$((i+1)); sleep 0.005; done`, mark)
+	waitFor := func(file, what string) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
+			if b, _ := os.ReadFile(file); strings.Contains(string(b), what) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never held %q", file, what)
+			}
+		}
+	}
+	waitFor(log, "line 10\n")
+	must(t, os.Rename(log, log+".old"))
+	waitFor(log, "\nline ")
+	waitFor(log, "line ")
+	must(t, os.Rename(log, log+".old2"))
+	waitFor(log, "line ")
+	if r := pidfileCmd(t, "stop", path); r.code != 0 {
+		t.Fatalf("stop: %d %q", r.code, r.stderr)
+	}
+	// Every line once, in order, across the three files.
+	next := 0
+	for _, f := range []string{log + ".old", log + ".old2", log} {
+		sc := bufio.NewScanner(strings.NewReader(string(mustRead(t, f))))
+		for sc.Scan() {
+			var n int
+			if _, err := fmt.Sscanf(sc.Text(), "line %d", &n); err != nil {
+				continue // the supervisor's lines
+			}
+			if n != next {
+				t.Fatalf("%s: line %d where %d was due", f, n, next)
+			}
+			next++
+		}
+	}
+}
+
+// -log-size 1K -log-keep 2 keeps FILE, FILE.1 and FILE.2 only, none past 1K,
+// every line whole.
+func TestSuperviseLogSize(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "log")
+	r := pidfileCmd(t, "run", "-supervise", "-log", log, "-log-size", "1K", "-log-keep", "2", filepath.Join(dir, "a.pid"), "--",
+		"sh", "-c", `i=0; while [ $i -lt 300 ]; do echo "line $i of the test's output, padded to be longer"; i=$((i+1)); done`)
+	if r.code != 0 {
+		t.Fatalf("exit %d, %q", r.code, r.stderr)
+	}
+	entries, err := os.ReadDir(dir)
+	must(t, err)
+	var logs []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "log") {
+			logs = append(logs, e.Name())
+		}
+	}
+	if strings.Join(logs, " ") != "log log.1 log.2" {
+		t.Errorf("files %v; want log, log.1, log.2", logs)
+	}
+	line := regexp.MustCompile(`^(line \d+ of the test's output, padded to be longer|\S+ pidfile run: .*)$`)
+	last := -1
+	for _, name := range []string{"log.2", "log.1", "log"} {
+		b := mustRead(t, filepath.Join(dir, name))
+		if len(b) > 1024 || len(b) == 0 || b[len(b)-1] != '\n' {
+			t.Errorf("%s: %d bytes, ending %q; want 1..1024 whole lines", name, len(b), b[max(len(b)-1, 0):])
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+			var n int
+			if !line.MatchString(l) {
+				t.Errorf("%s: a broken line %q", name, l)
+			} else if _, err := fmt.Sscanf(l, "line %d", &n); err == nil {
+				if n != last+1 && last >= 0 {
+					t.Errorf("%s: line %d after %d", name, n, last)
+				}
+				last = n
+			}
+		}
+	}
+	if last != 299 {
+		t.Errorf("the last line is %d; want 299", last)
+	}
+}
+
+// A supervisor run by systemd (Type=notify: it has NOTIFY_SOCKET) sends
+// READY=1 there once CMD said READY=1 to the supervisor's own socket, and
+// STOPPING=1 when it is asked to stop. The test plays systemd.
+func TestSuperviseRelaysReadiness(t *testing.T) {
+	dir := t.TempDir()
+	addr := fmt.Sprintf("@pidfile-test-systemd/%d/%d", os.Getpid(), time.Now().UnixNano())
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: addr, Net: "unixgram"})
+	must(t, err)
+	defer conn.Close()
+	rc, err := conn.SyscallConn()
+	must(t, err)
+	rc.Control(func(fd uintptr) { err = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PASSCRED, 1) })
+	must(t, err)
+	receive := func() (string, int) {
+		t.Helper()
+		buf, oob := make([]byte, 4096), make([]byte, unix.CmsgSpace(unix.SizeofUcred))
+		conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+		n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
+		must(t, err)
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		must(t, err)
+		cred, err := unix.ParseUnixCredentials(&msgs[0])
+		must(t, err)
+		return string(buf[:n]), int(cred.Pid)
+	}
+
+	path, touched := filepath.Join(dir, "d.pid"), filepath.Join(dir, "ready")
+	// CMD is this test binary, in the role "notify".
+	cmd := exec.Command(bin, "run", "-supervise", "-ready", "notify", "-env", roleEnv+"=notify",
+		"-env", argEnv+"=pause|touch:"+touched+"|READY=1", path, "--", os.Args[0])
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+addr)
+	d := startCmd(t, cmd)
+	msg, from := receive()
+	if _, err := os.Stat(touched); msg != "READY=1" || from != d.pid() || err != nil {
+		t.Errorf("systemd heard %q from %d (the supervisor is %d; CMD ready: %v); want READY=1 from the supervisor after CMD's",
+			msg, from, d.pid(), err)
+	}
+	if r := pidfileCmd(t, "stop", path); r.code != 0 {
+		t.Errorf("stop: %d %q", r.code, r.stderr)
+	}
+	if msg, _ := receive(); msg != "STOPPING=1" {
+		t.Errorf("systemd heard %q at the stop; want STOPPING=1", msg)
+	}
+	if sig := d.signalled(t); sig != 0 || d.cmd.ProcessState.ExitCode() != 0 {
+		t.Errorf("the supervisor ended %v", d.cmd.ProcessState)
+	}
+}
+
+// -ready fd:N with -supervise -detach: run returns once CMD wrote its
+// newline, and fails (exit 3, nothing left) when the first CMD exits first.
+func TestSuperviseReadyFD(t *testing.T) {
+	dir := t.TempDir()
+	path, touched := filepath.Join(dir, "d.pid"), filepath.Join(dir, "ready")
+	mark := marker()
+	supervised(t, path, mark, []string{"-ready", "fd:5"}, "sh", "-c", `sleep 0.5; : > "$1"; echo >&5; exec sleep 3600`, mark, touched)
+	if _, err := os.Stat(touched); err != nil {
+		t.Errorf("run returned before CMD was ready: %v", err)
+	}
+	path = filepath.Join(dir, "e.pid")
+	mark = marker()
+	r := pidfileCmd(t, "run", "-supervise", "-detach", "-restart", "always", "-ready", "fd:5", path, "--", "sh", "-c", "exit 4", mark)
+	checkFailedStart(t, r, "exited with status 4", mark, path)
+}
+
+// Refusals of -supervise's flags: one line, exit 2, nothing started.
+func TestSuperviseUsage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	for _, args := range [][]string{
+		{"-restart", "always"},
+		{"-restart-delay", "1s"},
+		{"-restart-max", "3"},
+		{"-stop-timeout", "1s"},
+		{"-supervise", "-log-size", "1K"},
+		{"-supervise", "-log", "l", "-log-keep", "2"},
+		{"-supervise", "-restart", "sometimes"},
+		{"-supervise", "-restart-delay", "0s"},
+		{"-supervise", "-restart-max", "-1"},
+		{"-supervise", "-stop-timeout", "0s"},
+		{"-supervise", "-log", "l", "-log-size", "0"},
+		{"-supervise", "-log", "l", "-log-size", "1T"},
+		{"-supervise", "-log", "l", "-log-size", "1K", "-log-keep", "0"},
+		{"-log", "l"},
+	} {
+		mark := marker()
+		r := pidfileCmd(t, append(append([]string{"run"}, args...), path, "--", "sleep", mark)...)
+		if r.code != exitUsage || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("run %v: exit %d, stderr %q; want 2 and one line", args, r.code, r.stderr)
+		}
+		checkNothingLeft(t, mark, path)
+	}
+}
