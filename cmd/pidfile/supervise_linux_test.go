@@ -268,13 +268,25 @@ func TestSuperviseStopDuringDelay(t *testing.T) {
 }
 
 // When the supervisor is killed, the kernel kills CMD; the lock is free, and
-// a new supervisor starts one CMD.
+// a new supervisor starts one CMD. With -user too, whose change of user
+// clears the parent-death signal that the fork set.
 func TestSuperviseKilled(t *testing.T) {
+	t.Run("self", func(t *testing.T) { superviseKilled(t, nil) })
+	t.Run("user", func(t *testing.T) {
+		testproc.RequireRoot(t)
+		superviseKilled(t, []string{"-user", "nobody"})
+	})
+}
+
+func superviseKilled(t *testing.T, flags []string) {
 	dir := t.TempDir()
+	// For CMD's list of PIDs, also as nobody: TempDir's parent is 0700.
+	must(t, os.Chmod(filepath.Dir(dir), 0o755))
+	must(t, os.Chmod(dir, 0o777))
 	path, pids := filepath.Join(dir, "d.pid"), filepath.Join(dir, "pids")
 	mark := marker()
 	// sleep adds its arguments up: the mark is a number of seconds too.
-	sup := supervised(t, path, mark, nil, "sh", "-c", `echo $$ >> "$1"; exec sleep 3600 "$0"`, mark, pids)
+	sup := supervised(t, path, mark, flags, "sh", "-c", `echo $$ >> "$1"; exec sleep 3600 "$0"`, mark, pids)
 	first := pidsIn(t, pids, 1)[0]
 	syscall.Kill(sup.pid, syscall.SIGKILL)
 	sup.wait(t)
@@ -285,7 +297,7 @@ func TestSuperviseKilled(t *testing.T) {
 	if !free(t, path) {
 		t.Fatal("the lock is held after the supervisor was killed")
 	}
-	sup = supervised(t, path, mark, nil, "sh", "-c", `echo $$ >> "$1"; exec sleep 3600 "$0"`, mark, pids)
+	sup = supervised(t, path, mark, flags, "sh", "-c", `echo $$ >> "$1"; exec sleep 3600 "$0"`, mark, pids)
 	second := pidsIn(t, pids, 2)[1]
 	if running := withMark(t, mark); len(running) != 2 || running[0] != sup.pid && running[1] != sup.pid ||
 		running[0] != second && running[1] != second {
@@ -351,10 +363,11 @@ func TestSuperviseStatusChild(t *testing.T) {
 	}
 
 	// A plain holder, with a child file that names a live process that
-	// is not its child.
+	// leads its own group but is not its child.
 	other := filepath.Join(dir, "o.pid")
 	holder := startRun(t, other)
-	must(t, os.WriteFile(other+".child", []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644))
+	stranger := start(t, "sleep", "3600")
+	must(t, os.WriteFile(other+".child", []byte(strconv.Itoa(stranger.pid())+"\n"), 0o644))
 	want = fmt.Sprintf(`{"path":%q,"state":"running","pid":%d,"source":"kernel"}`+"\n", other, holder.pid())
 	if r := pidfileCmd(t, "status", "-json", other); r.stdout != want {
 		t.Errorf("a forged child file: status -json %s; want %s", r.stdout, want)
