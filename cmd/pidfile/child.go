@@ -15,7 +15,7 @@ const childSuffix = ".child"
 // supervisedChild is the PID of the CMD that holder, the holder of the
 // pidfile path, supervises now, or 0 if there is none or it cannot be told.
 func supervisedChild(path string, holder int) int {
-	pid, ok := childFileSays(path)
+	pid, ok := childFileSays(path+childSuffix, path)
 	if !ok || !isSupervisedChild(holder, pid) {
 		return 0
 	}

@@ -9,14 +9,14 @@ import (
 	"github.com/go-pidfile/pidfile"
 )
 
-// childFileSays reads path's child file, if it is one that only the
-// pidfile's owner can have written.
-func childFileSays(path string) (int, bool) {
+// childFileSays reads a supervisor's child file, if it is one that only the
+// owner of the pidfile path can have written.
+func childFileSays(file, path string) (int, bool) {
 	var pst, st syscall.Stat_t
 	if syscall.Lstat(path, &pst) != nil {
 		return 0, false
 	}
-	f, err := os.OpenFile(path+childSuffix, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return 0, false
 	}

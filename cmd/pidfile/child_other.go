@@ -6,5 +6,5 @@ package main
 // as cheaply (FreeBSD's kinfo_proc is not in x/sys), so it names no child:
 // an unconfirmed PID is never printed.
 
-func childFileSays(string) (int, bool) { return 0, false }
-func isSupervisedChild(int, int) bool  { return false }
+func childFileSays(string, string) (int, bool) { return 0, false }
+func isSupervisedChild(int, int) bool          { return false }

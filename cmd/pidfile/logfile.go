@@ -1,3 +1,5 @@
+//go:build linux || freebsd
+
 package main
 
 // run -supervise -log: CMD's output reaches the log through a pipe that the

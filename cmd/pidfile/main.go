@@ -22,7 +22,12 @@
 // standard input from /dev/null, output to /dev/null or -log) and run prints
 // its PID once it runs holding PATH. -user executes CMD as another user,
 // after the claim; -chdir, -umask, -nice, -limit, -env and -env-file set up
-// its execution environment, after the claim too. Exit status:
+// its execution environment, after the claim too. With -supervise, run stays
+// as CMD's supervisor, holding PATH (which names it), and CMD runs as its
+// child, which never holds the lock: signals are passed on, CMD's process
+// group is ended when CMD exits, CMD is restarted as -restart says, and its
+// output goes to -log, which follows rotation (Linux and FreeBSD). Exit
+// status:
 //
 //	0    (-detach) CMD runs, holding PATH; its PID is on standard output
 //	1    PATH is held by another process, which is named
@@ -32,7 +37,8 @@
 //	4    any other error (an unsafe PATH, an unknown user, ...)
 //	126  CMD cannot be executed
 //	127  CMD is not found
-//	     otherwise, in the foreground, CMD's own status
+//	     otherwise, in the foreground, CMD's own status (with -supervise: 0
+//	     after a stop request, else CMD's last, a signal as 128+N)
 //
 // stop signals the holder (default TERM), waits up to -timeout (default 10s)
 // for PATH to be free, then sends KILL and waits a few seconds more; with
@@ -154,10 +160,22 @@ run returns once CMD runs holding PATH, prints CMD's PID, and exits 0; if it
 cannot get there, it says why on standard error and leaves nothing running and
 no lock held.
 
+With -supervise (Linux and FreeBSD), run stays as CMD's supervisor: it holds
+PATH, which names it, and runs CMD as its child in a process group of its
+own, without the lock's descriptor, so that no worker CMD forks can keep the
+lock after CMD is gone. TERM, INT, QUIT, HUP, USR1, USR2 and WINCH are passed
+to CMD; TERM, INT and QUIT are stop requests. When CMD exits, what is left in
+its group gets TERM, then KILL after -stop-timeout; CMD is restarted as
+-restart says; the kernel kills CMD if the supervisor dies. With -log, CMD's
+output is copied to FILE, which may be renamed away (a fresh FILE follows
+within a second) or rotated at -log-size. status -json names the current CMD
+as "child".
+
 Exit status: 1 if another process holds PATH (naming it), 127 if CMD is not
 found, 126 if it cannot be executed, 2 for usage errors, 3 (-detach) if CMD
 was executed but exited at once or does not hold PATH, 4 for any other
-error; otherwise, in the foreground, CMD's own, and with -detach, 0.
+error; otherwise, in the foreground, CMD's own (with -supervise, 0 after a
+stop request, else CMD's last), and with -detach, 0.
 `
 
 // subcommandNamed returns the table's entry for subcommand name.

@@ -46,20 +46,6 @@ type supervision struct {
 	logKeep     int           // FILE.1 ... FILE.logKeep
 }
 
-// maxRestartDelay caps the doubling restart delay; steadyRun is how long a
-// run must last for the delay and the count of quick restarts to start
-// again from the beginning.
-const (
-	maxRestartDelay = time.Minute
-	steadyRun       = time.Minute
-)
-
-// restarts says whether a run that ended with code (a signal as 128+N) is
-// followed by another, when no stop was requested.
-func (p restartPolicy) restarts(code int) bool {
-	return p == restartAlways || p == restartOnFailure && code != 0
-}
-
 // parseRestart parses -restart.
 func parseRestart(s string) (restartPolicy, error) {
 	switch s {
@@ -90,12 +76,6 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("-log-size %s: want a positive number of bytes, with K, M or G for KiB, MiB or GiB", s)
 	}
 	return v * unit, nil
-}
-
-// nextDelay is the restart delay after d: doubled, up to maxRestartDelay
-// (or d itself if it was given longer).
-func nextDelay(d time.Duration) time.Duration {
-	return max(min(2*d, maxRestartDelay), d)
 }
 
 // execSupervised is the child of a supervisor (process supervisor): it sets

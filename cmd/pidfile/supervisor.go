@@ -32,6 +32,26 @@ import (
 
 const superviseSupported = true
 
+// maxRestartDelay caps the doubling restart delay; steadyRun is how long a
+// run must last for the delay and the count of quick restarts to start
+// again from the beginning.
+const (
+	maxRestartDelay = time.Minute
+	steadyRun       = time.Minute
+)
+
+// restarts says whether a run that ended with code (a signal as 128+N) is
+// followed by another, when no stop was requested.
+func (p restartPolicy) restarts(code int) bool {
+	return p == restartAlways || p == restartOnFailure && code != 0
+}
+
+// nextDelay is the restart delay after d: doubled, up to maxRestartDelay
+// (or d itself if it was given longer).
+func nextDelay(d time.Duration) time.Duration {
+	return max(min(2*d, maxRestartDelay), d)
+}
+
 // forwarded are the signals the supervisor passes to CMD; stopSignals among
 // them are stop requests.
 var (
@@ -141,8 +161,11 @@ func (s *supervisor) loop() int {
 		began := time.Now()
 		pid, err := s.start()
 		if err != nil {
-			s.say("cannot start %s: %v", s.l.argv[0], err)
-			return s.notStarted("cannot start %s: %v", s.l.argv[0], err)
+			if !s.started {
+				return s.notStarted("cannot start %s: %v", s.l.argv[0], err)
+			}
+			s.say("cannot start %s again: %v", s.l.argv[0], err)
+			return exitUnknown
 		}
 		ws, notReady := s.watch(pid)
 		ran := time.Since(began)
