@@ -78,7 +78,8 @@ type supervisor struct {
 	readyR   *os.File    // -ready fd:N: the read end of the current CMD's pipe
 	readyGot chan string // what it said: "" ready, or why not
 	stopping bool
-	started  bool // the first CMD has started (and is ready, with -ready)
+	stopBy   time.Time // with stopping: when CMD's group gets KILL
+	started  bool      // the first CMD has started (and is ready, with -ready)
 }
 
 // supervise claims PATH and supervises CMD until it exits for good, or a stop
@@ -128,8 +129,9 @@ func (l launch) supervise(r reporter) int {
 	if err := becomeReaper(); err != nil {
 		return fail("cannot become the reaper of CMD's orphans: %v", err)
 	}
-	s.env = os.Environ()
-	s.env = setEnv(s.env, "NOTIFY_SOCKET=") // consumed here; set again below for -ready notify
+	// NOTIFY_SOCKET is the supervisor's to answer; CMD gets its own with
+	// -ready notify, and none otherwise.
+	s.env = withoutEnv(os.Environ(), "NOTIFY_SOCKET")
 	if l.readyFD == readyNotify {
 		uid := -1
 		if l.account != nil {
@@ -139,10 +141,8 @@ func (l launch) supervise(r reporter) int {
 			return fail("-ready notify: %v", err)
 		}
 		defer s.notify.close()
-		s.env = setEnv(s.env, "NOTIFY_SOCKET="+s.notify.address())
+		s.env = append(s.env, "NOTIFY_SOCKET="+s.notify.address())
 		s.heard = listen(s.notify)
-	} else {
-		s.env = withoutEnv(s.env, "NOTIFY_SOCKET")
 	}
 	if s.child, err = openChildFile(l.path, l.perm); err != nil {
 		s.say("status will not name CMD: %v", err)
@@ -336,9 +336,8 @@ func (s *supervisor) watch(pid int) (syscall.WaitStatus, string) {
 		select {
 		case sig := <-s.sigs:
 			if stopSignals[sig] && !s.stopping {
-				s.stopping = true
+				s.stopRequested()
 				s.say("stop requested (%s): passing it to process %d", signalName(sig.(syscall.Signal)), pid)
-				s.tellParent("STOPPING=1")
 				killTimer = time.After(s.l.sup.stopTimeout)
 			}
 			syscall.Kill(pid, sig.(syscall.Signal))
@@ -459,24 +458,37 @@ func (s *supervisor) endGroup(pgid int) {
 	}
 	s.say("ending what is left of process group %d", pgid)
 	syscall.Kill(-pgid, syscall.SIGTERM)
-	kill := time.After(s.l.sup.stopTimeout)
+	// After a stop request, -stop-timeout counts from the request, so
+	// that the whole stop takes no longer than that.
+	wait := s.l.sup.stopTimeout
+	if s.stopping {
+		wait = max(min(wait, time.Until(s.stopBy)), 0)
+	}
+	kill := time.After(wait)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for groupAlive(pgid) {
 		select {
 		case sig := <-s.sigs:
 			if stopSignals[sig] && !s.stopping {
-				s.stopping = true
-				s.tellParent("STOPPING=1")
+				s.stopRequested()
+				wait = max(min(s.l.sup.stopTimeout, time.Until(s.stopBy)), 0)
+				kill = time.After(wait)
 			}
 		case <-s.chld:
 		case <-tick.C:
 		case <-kill:
-			s.say("process group %d is not empty after %v; sending KILL", pgid, s.l.sup.stopTimeout)
+			s.say("process group %d is not empty after %v; sending KILL", pgid, wait)
 			syscall.Kill(-pgid, syscall.SIGKILL)
 		}
 		s.reap(0)
 	}
+}
+
+// stopRequested records a stop request, and tells systemd.
+func (s *supervisor) stopRequested() {
+	s.stopping, s.stopBy = true, time.Now().Add(s.l.sup.stopTimeout)
+	s.tellParent("STOPPING=1")
 }
 
 // sleep waits d before a restart; it returns false at once if a stop is
@@ -488,9 +500,8 @@ func (s *supervisor) sleep(d time.Duration) bool {
 		select {
 		case sig := <-s.sigs:
 			if stopSignals[sig] {
-				s.stopping = true
+				s.stopRequested()
 				s.say("stop requested (%s) while waiting to restart", signalName(sig.(syscall.Signal)))
-				s.tellParent("STOPPING=1")
 				return false
 			}
 		case <-s.chld:
