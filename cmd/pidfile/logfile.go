@@ -12,6 +12,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"time"
@@ -36,6 +37,14 @@ type logFile struct {
 func newLogFile(path, pidfile string, limit int64, keep int) (*logFile, error) {
 	lf := &logFile{path: path, pidfile: pidfile, limit: limit, keep: keep, checked: time.Now()}
 	if err := lf.open(); err != nil {
+		return nil, err
+	}
+	if fi, err := lf.f.Stat(); err != nil || limit > 0 && !fi.Mode().IsRegular() {
+		// Rotating renames the path: never /dev/console's.
+		lf.f.Close()
+		if err == nil {
+			err = fmt.Errorf("%s: -log-size rotates only a regular file", path)
+		}
 		return nil, err
 	}
 	return lf, nil

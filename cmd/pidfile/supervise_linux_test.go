@@ -572,3 +572,48 @@ func TestSuperviseUsage(t *testing.T) {
 		checkNothingLeft(t, mark, path)
 	}
 }
+
+// -stop-timeout bounds the whole stop: a CMD that takes a while to exit
+// leaves its group less than the full -stop-timeout before KILL.
+func TestSuperviseStopTimeoutCountsFromTheRequest(t *testing.T) {
+	dir := t.TempDir()
+	path, pids, log := filepath.Join(dir, "d.pid"), filepath.Join(dir, "pids"), filepath.Join(dir, "log")
+	mark := marker()
+	// The worker ignores TERM; CMD exits 0.3 s after it.
+	script := `trap 'sleep 0.3; exit 0' TERM; (trap '' TERM; while :; do sleep 0.01; done) & echo "$$ $!" > "$1"; while :; do sleep 0.01; done`
+	sup := supervised(t, path, mark, []string{"-stop-timeout", "2s", "-log", log}, "sh", "-c", script, mark, pids)
+	p := pidsIn(t, pids, 2)
+	if r := pidfileCmd(t, "stop", "-timeout", "1h", path); r.code != 0 {
+		t.Fatalf("stop: exit %d, %q", r.code, r.stderr)
+	}
+	sup.wait(t)
+	if !ended(p[1]) {
+		t.Fatalf("the worker %d outlived the stop", p[1])
+	}
+	m := regexp.MustCompile(`process group \d+ is not empty after (\S+); sending KILL`).FindStringSubmatch(string(mustRead(t, log)))
+	if m == nil {
+		t.Fatalf("the log does not say the group got KILL:\n%s", mustRead(t, log))
+	}
+	if d, err := time.ParseDuration(m[1]); err != nil || d >= 2*time.Second {
+		t.Errorf("the group got KILL %s after CMD exited; want what was left of the 2s from the stop request", m[1])
+	}
+}
+
+// -log-size rotates only a regular file: a device (a console) is refused,
+// not renamed. The device here is a null device made for the test.
+func TestSuperviseLogSizeRefusesADevice(t *testing.T) {
+	testproc.RequireRoot(t)
+	dir := t.TempDir()
+	dev := filepath.Join(dir, "console")
+	must(t, unix.Mknod(dev, unix.S_IFCHR|0o600, int(unix.Mkdev(1, 3))))
+	mark := marker()
+	path := filepath.Join(dir, "d.pid")
+	r := pidfileCmd(t, "run", "-supervise", "-log", dev, "-log-size", "1K", path, "--", "sleep", mark)
+	if r.code != exitUnknown || !strings.Contains(r.stderr, "rotates only a regular file") {
+		t.Errorf("exit %d, stderr %q; want 4, refused", r.code, r.stderr)
+	}
+	if _, err := os.Stat(dev + ".1"); err == nil {
+		t.Error("the device was renamed")
+	}
+	checkNothingLeft(t, mark, path)
+}
