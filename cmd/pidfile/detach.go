@@ -89,15 +89,19 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 	defer status.Close()
 	child := exec.Command(self, append([]string{detachedRun}, args...)...)
 	child.Stdin, child.Stdout, child.Stderr = null, out, out
+	// A supervisor waits for CMD's readiness itself; otherwise this
+	// process does.
+	waitsReady := l.readyFD != 0 && l.sup == nil
 	// The status pipe is the child's descriptor l.statusFD(); with -ready
 	// fd:N, the write end of the readiness pipe is its (and CMD's) N.
-	files := make([]*os.File, l.statusFD()-2)
-	if l.sup == nil {
-		files = make([]*os.File, max(l.statusFD(), l.readyFD)-2)
+	last := l.statusFD()
+	if waitsReady {
+		last = max(last, l.readyFD)
 	}
+	files := make([]*os.File, last-2)
 	files[l.statusFD()-3] = w
 	var ready *os.File
-	if l.readyFD > 0 && l.sup == nil {
+	if waitsReady && l.readyFD > 0 {
 		var rw *os.File
 		if ready, rw, err = os.Pipe(); err != nil {
 			return fail("%v", err)
@@ -106,7 +110,7 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 		files[l.readyFD-3] = rw // closed with w below
 	}
 	var notify *notifySocket
-	if l.readyFD == readyNotify && l.sup == nil {
+	if waitsReady && l.readyFD == readyNotify {
 		uid := -1
 		if l.account != nil {
 			uid = l.account.uid
