@@ -30,7 +30,8 @@ type logFile struct {
 	limit         int64 // -log-size; 0 for none
 	keep          int   // -log-keep
 	checked       time.Time
-	midLine       bool // the last write did not end a line
+	midLine       bool   // the last write did not end a line
+	failed        string // why the path could not be opened again, as last said
 }
 
 // newLogFile opens the log as run -detach -log does.
@@ -69,15 +70,33 @@ func (lf *logFile) open() error {
 }
 
 // follow opens the path again if it no longer names the file open for it
-// (renamed or removed); a path that cannot be opened is tried again at the
-// next check, the old file written meanwhile.
+// (renamed or removed); a path that cannot be opened (a file that others may
+// write, put there by a rotation tool) is tried again at the next check, the
+// old file written meanwhile, and why is said there, once.
 func (lf *logFile) follow() {
 	fi, err := os.Lstat(lf.path)
 	cur, err2 := lf.f.Stat()
 	if err == nil && err2 == nil && os.SameFile(fi, cur) {
 		return
 	}
-	lf.open()
+	if err := lf.open(); err != nil && err.Error() != lf.failed {
+		lf.failed = err.Error()
+		line := time.Now().Format(timeFormat) + " pidfile run: cannot open the log again, writing on here: " + err.Error()
+		lf.writeLine(printable(line) + "\n")
+	} else if err == nil {
+		lf.failed = ""
+	}
+}
+
+// writeLine writes a line of the supervisor's own, after any partial line
+// of CMD's.
+func (lf *logFile) writeLine(s string) {
+	if lf.midLine {
+		s = "\n" + s
+	}
+	n, _ := lf.f.WriteString(s)
+	lf.size += int64(n)
+	lf.midLine = false
 }
 
 // rotate renames FILE.i to FILE.i+1 (FILE.keep is replaced), FILE to

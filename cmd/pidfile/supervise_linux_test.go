@@ -617,3 +617,85 @@ func TestSuperviseLogSizeRefusesADevice(t *testing.T) {
 	}
 	checkNothingLeft(t, mark, path)
 }
+
+// logrotate in its default create mode (rename, then a fresh file) is
+// followed: the next lines go to the file it created, none lost.
+func TestSuperviseFollowsLogrotate(t *testing.T) {
+	logrotate := testproc.LookTool(t, "logrotate")
+	dir := t.TempDir()
+	log, path, conf := filepath.Join(dir, "d.log"), filepath.Join(dir, "d.pid"), filepath.Join(dir, "logrotate.conf")
+	must(t, os.WriteFile(conf, []byte(log+" {\n  create\n  rotate 2\n}\n"), 0o644))
+	mark := marker()
+	supervised(t, path, mark, []string{"-log", log}, "sh", "-c", `i=0; while :; do echo "line $i"; i=$((i+1)); sleep 0.005; done`, mark)
+	waitLine := func(what string) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
+			if b, _ := os.ReadFile(log); strings.Contains(string(b), what) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never held %q", log, what)
+			}
+		}
+	}
+	waitLine("line 10\n")
+	if out, err := exec.Command(logrotate, "-f", "-s", filepath.Join(dir, "state"), conf).CombinedOutput(); err != nil {
+		t.Fatalf("logrotate: %v\n%s", err, out)
+	}
+	waitLine("line ")
+	if r := pidfileCmd(t, "stop", path); r.code != 0 {
+		t.Fatalf("stop: %d %q", r.code, r.stderr)
+	}
+	next := 0
+	for _, f := range []string{log + ".1", log} {
+		for _, l := range strings.Split(string(mustRead(t, f)), "\n") {
+			var n int
+			if _, err := fmt.Sscanf(l, "line %d", &n); err != nil {
+				continue // the supervisor's lines
+			}
+			if n != next {
+				t.Fatalf("%s: line %d where %d was due", f, n, next)
+			}
+			next++
+		}
+	}
+	if next < 12 {
+		t.Errorf("%d lines in all", next)
+	}
+}
+
+// A fresh log that others may write (a rotation tool's "create 0666") is
+// not written: the supervisor writes on in the renamed file, and says why
+// there, once.
+func TestSuperviseRefusesAWritableFreshLog(t *testing.T) {
+	dir := t.TempDir()
+	log, path := filepath.Join(dir, "d.log"), filepath.Join(dir, "d.pid")
+	mark := marker()
+	supervised(t, path, mark, []string{"-log", log}, "sh", "-c", `i=0; while :; do echo "line $i"; i=$((i+1)); sleep 0.005; done`, mark)
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(string(mustRead(t, log)), "line 3\n"); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no output")
+		}
+	}
+	must(t, os.Rename(log, log+".1"))
+	must(t, os.WriteFile(log, nil, 0o666))
+	must(t, os.Chmod(log, 0o666))
+	const says = "cannot open the log again, writing on here"
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
+		// Long enough after the first word for a second check to have
+		// come (at most a second later): 400 lines at one per 5 ms.
+		b := string(mustRead(t, log+".1"))
+		if i := strings.Index(b, says); i >= 0 && strings.Count(b[i:], "\nline ") >= 400 {
+			if strings.Count(b, says) != 1 {
+				t.Errorf("said %d times", strings.Count(b, says))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the renamed log does not say why it goes on:\n%s", b)
+		}
+	}
+	if b := mustRead(t, log); len(b) != 0 {
+		t.Errorf("the writable log got %q", b)
+	}
+}

@@ -512,10 +512,13 @@ func (s *supervisor) sleep(d time.Duration) bool {
 	}
 }
 
+// timeFormat is the time at the start of the supervisor's lines.
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
+
 // say writes one line about CMD's life: to the log with -log, else to
 // standard error.
 func (s *supervisor) say(format string, a ...any) {
-	line := time.Now().Format("2006-01-02T15:04:05.000Z07:00") + " pidfile run: " + s.l.path + ": " + fmt.Sprintf(format, a...)
+	line := time.Now().Format(timeFormat) + " pidfile run: " + s.l.path + ": " + fmt.Sprintf(format, a...)
 	io.WriteString(s.lines, printable(line)+"\n")
 }
 
