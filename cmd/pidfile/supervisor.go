@@ -156,7 +156,7 @@ func (l launch) supervise(r reporter) int {
 // loop starts CMD, and again as -restart says, until it is over; it returns
 // the supervisor's exit status.
 func (s *supervisor) loop() int {
-	delay, restarts := s.l.sup.delay, 0
+	b := newBackoff(s.l.sup.delay, s.l.sup.max)
 	for {
 		began := time.Now()
 		pid, err := s.start()
@@ -198,20 +198,43 @@ func (s *supervisor) loop() int {
 		if !s.l.sup.restart.restarts(code) {
 			return code
 		}
-		if ran >= steadyRun {
-			delay, restarts = s.l.sup.delay, 0
-		}
-		if s.l.sup.max > 0 && restarts >= s.l.sup.max {
-			s.say("giving up after %d restarts in a row that each ran less than %v (-restart-max %d)", restarts, steadyRun, s.l.sup.max)
+		delay, ok := b.after(ran)
+		if !ok {
+			s.say("giving up after %d restarts in a row that each ran less than a minute (-restart-max %d)", b.restarts, b.max)
 			return code
 		}
-		restarts++
 		s.say("restarting %s in %v", s.l.argv[0], delay)
 		if !s.sleep(delay) {
 			return exitOK // a stop was requested meanwhile
 		}
-		delay = nextDelay(delay)
 	}
+}
+
+// backoff is the bookkeeping of restarts: the delay before the next one,
+// and how many in a row followed runs shorter than steadyRun.
+type backoff struct {
+	first, delay time.Duration
+	max          int // -restart-max; 0 for no limit
+	restarts     int
+}
+
+func newBackoff(first time.Duration, max int) *backoff {
+	return &backoff{first: first, delay: first, max: max}
+}
+
+// after returns how long to wait before restarting a CMD that ran for ran,
+// or false if -restart-max restarts in a row have been spent.
+func (b *backoff) after(ran time.Duration) (time.Duration, bool) {
+	if ran >= steadyRun {
+		b.delay, b.restarts = b.first, 0
+	}
+	if b.max > 0 && b.restarts >= b.max {
+		return 0, false
+	}
+	b.restarts++
+	d := b.delay
+	b.delay = nextDelay(b.delay)
+	return d, true
 }
 
 // notStarted ends a supervisor whose first CMD did not start: the caller of
