@@ -289,7 +289,7 @@ func (s *supervisor) readyPipe(r *os.File) {
 	got := make(chan string, 1)
 	s.readyR, s.readyGot = r, got
 	go func() {
-		if _, err := readLine(r); err != nil {
+		if err := readLine(r); err != nil {
 			got <- "closed its readiness descriptor (" + strconv.Itoa(s.l.readyFD) + ") before it was ready"
 			return
 		}
@@ -297,15 +297,16 @@ func (s *supervisor) readyPipe(r *os.File) {
 	}()
 }
 
-// readLine reads up to a newline.
-func readLine(r io.Reader) (int, error) {
+// readLine reads up to a newline, a byte at a time: what comes after it is
+// not this process's to read.
+func readLine(r io.Reader) error {
 	var b [1]byte
-	for n := 0; ; n++ {
+	for {
 		if _, err := r.Read(b[:]); err != nil {
-			return n, err
+			return err
 		}
 		if b[0] == '\n' {
-			return n, nil
+			return nil
 		}
 	}
 }
