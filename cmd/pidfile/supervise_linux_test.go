@@ -6,6 +6,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -24,13 +25,18 @@ import (
 )
 
 // supervised runs `pidfile run -supervise -detach [flags] PATH -- CMD...`,
-// expects it to succeed, and adopts the supervisor. When the test ends,
-// every process whose arguments hold mark is killed (and reaped: the
-// supervisor's orphans become this process's).
+// expects it to succeed, and adopts the supervisor. When the test ends, the
+// supervisor is stopped, then killed, and every process whose arguments
+// hold mark is killed (and reaped: the supervisor's orphans become this
+// process's).
 func supervised(t *testing.T, path, mark string, flags []string, cmd ...string) *orphan {
 	t.Helper()
 	t.Cleanup(func() { startedWith(t, mark) })
-	return detach(t, path, append([]string{"-supervise"}, flags...), cmd...)
+	o := detach(t, path, append([]string{"-supervise"}, flags...), cmd...)
+	// First, a stop: the supervisor ends CMD and reaps what it leaves,
+	// which a KILL of the supervisor would leave to this process.
+	t.Cleanup(func() { pidfileCmd(t, "stop", path) })
+	return o
 }
 
 // pidsIn waits until file holds n numbers, and returns them.
@@ -109,9 +115,11 @@ func TestSuperviseKeepsTheLockFromWorkers(t *testing.T) {
 	sup := supervised(t, path, mark, nil, "sh", "-c", script, mark, pids)
 	p = pidsIn(t, pids, 2)
 	for _, pid := range p {
+		// Nothing of the supervisor's: standard input, and output to
+		// /dev/null (-detach without -log), and no other descriptor.
 		for fd, target := range openFDs(t, pid) {
-			if target == path {
-				t.Errorf("process %d has the pidfile open as descriptor %d", pid, fd)
+			if target == path || fd > 2 {
+				t.Errorf("process %d has descriptor %d open, to %s", pid, fd, target)
 			}
 		}
 		if f := procStat(t, pid); f[1] != strconv.Itoa(sup.pid) && pid == p[0] || f[2] != strconv.Itoa(p[0]) {
@@ -697,5 +705,32 @@ func TestSuperviseRefusesAWritableFreshLog(t *testing.T) {
 	}
 	if b := mustRead(t, log); len(b) != 0 {
 		t.Errorf("the writable log got %q", b)
+	}
+}
+
+// A descriptor that the supervisor inherited from its caller (a shell's
+// redirection, not close-on-exec) does not reach CMD.
+func TestSuperviseKeepsTheCallersDescriptors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	mark := marker()
+	t.Cleanup(func() { startedWith(t, mark) })
+	start(t, "sh", "-c", `exec 7</dev/null; exec "$0" run -supervise "$1" -- sleep "$2"`, bin, path, mark)
+	child := 0
+	for deadline := time.Now().Add(60 * time.Second); child == 0; time.Sleep(time.Millisecond) {
+		var s state
+		if r := pidfileCmd(t, "status", "-json", path); json.Unmarshal([]byte(r.stdout), &s) == nil {
+			child = s.Child
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("status never named the supervisor's child")
+		}
+	}
+	for fd, target := range openFDs(t, child) {
+		if fd > 2 {
+			t.Errorf("CMD has descriptor %d open, to %s", fd, target)
+		}
+	}
+	if r := pidfileCmd(t, "stop", path); r.code != 0 {
+		t.Errorf("stop: exit %d, %q", r.code, r.stderr)
 	}
 }
