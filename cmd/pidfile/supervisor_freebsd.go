@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -15,8 +16,17 @@ const (
 	procPdeathsigCtl = 11 // PROC_PDEATHSIG_CTL
 )
 
+// procctl calls procctl(2) on this process (P_PID, its PID). id_t is 64
+// bits: on 386 and arm it takes two argument words, low first.
 func procctl(cmd int, data unsafe.Pointer) error {
-	_, _, errno := unix.Syscall6(unix.SYS_PROCCTL, pPID, 0, uintptr(cmd), uintptr(data), 0, 0)
+	var errno unix.Errno
+	pid := uintptr(os.Getpid())
+	switch runtime.GOARCH {
+	case "386", "arm":
+		_, _, errno = unix.Syscall6(unix.SYS_PROCCTL, pPID, pid, 0, uintptr(cmd), uintptr(data), 0)
+	default:
+		_, _, errno = unix.Syscall6(unix.SYS_PROCCTL, pPID, pid, uintptr(cmd), uintptr(data), 0, 0)
+	}
 	if errno != 0 {
 		return errno
 	}
