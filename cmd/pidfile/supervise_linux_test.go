@@ -734,3 +734,23 @@ func TestSuperviseKeepsTheCallersDescriptors(t *testing.T) {
 		t.Errorf("stop: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// TERM to a supervisor that still waits for the lock (-wait) ends it, as it
+// ends run without -supervise: there is no CMD yet to pass it to.
+func TestSuperviseTermWhileWaiting(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	startRun(t, path)
+	mark := marker()
+	t.Cleanup(func() { startedWith(t, mark) })
+	d := start(t, bin, "run", "-supervise", "-wait", "1h", path, "--", "sleep", mark)
+	if l := d.stderrLine(t); !strings.Contains(l, "waiting up to 1h") {
+		t.Fatalf("stderr %q; want the waiting note", l)
+	}
+	must(t, d.cmd.Process.Signal(syscall.SIGTERM))
+	if sig := d.signalled(t); sig != syscall.SIGTERM {
+		t.Errorf("the waiting supervisor ended by %v; want TERM", sig)
+	}
+	if startedWith(t, mark) {
+		t.Error("CMD was started")
+	}
+}

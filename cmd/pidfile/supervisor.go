@@ -87,10 +87,6 @@ type supervisor struct {
 func (l launch) supervise(r reporter) int {
 	runtime.LockOSThread() // never unlocked: see the top of this file
 	s := &supervisor{l: l, r: r, detached: r.status != nil, parent: os.Getenv("NOTIFY_SOCKET")}
-	s.sigs = make(chan os.Signal, 16)
-	signal.Notify(s.sigs, forwarded...)
-	s.chld = make(chan os.Signal, 1)
-	signal.Notify(s.chld, syscall.SIGCHLD)
 	// A closed standard error must not kill the supervisor (and with it
 	// CMD): Go exits on SIGPIPE from descriptors 1 and 2 unless notified.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
@@ -129,6 +125,12 @@ func (l launch) supervise(r reporter) int {
 	if err := becomeReaper(); err != nil {
 		return fail("cannot become the reaper of CMD's orphans: %v", err)
 	}
+	// From here on, a stop request is CMD's; before, while -wait waits
+	// for the lock, TERM ends run as it ends run without -supervise.
+	s.sigs = make(chan os.Signal, 16)
+	signal.Notify(s.sigs, forwarded...)
+	s.chld = make(chan os.Signal, 1)
+	signal.Notify(s.chld, syscall.SIGCHLD)
 	// NOTIFY_SOCKET is the supervisor's to answer; CMD gets its own with
 	// -ready notify, and none otherwise.
 	s.env = withoutEnv(os.Environ(), "NOTIFY_SOCKET")
