@@ -14,16 +14,13 @@ package main
 // environment (a -limit or -nice for CMD does not bind the supervisor).
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -286,33 +283,6 @@ func (s *supervisor) start() (int, error) {
 	return pid, nil
 }
 
-// readyPipe watches r, the read end of CMD's readiness pipe, for a newline.
-func (s *supervisor) readyPipe(r *os.File) {
-	got := make(chan string, 1)
-	s.readyR, s.readyGot = r, got
-	go func() {
-		if err := readLine(r); err != nil {
-			got <- "closed its readiness descriptor (" + strconv.Itoa(s.l.readyFD) + ") before it was ready"
-			return
-		}
-		got <- ""
-	}()
-}
-
-// readLine reads up to a newline, a byte at a time: what comes after it is
-// not this process's to read.
-func readLine(r io.Reader) error {
-	var b [1]byte
-	for {
-		if _, err := r.Read(b[:]); err != nil {
-			return err
-		}
-		if b[0] == '\n' {
-			return nil
-		}
-	}
-}
-
 // watch waits for CMD (process pid) to exit, forwarding signals and
 // watching its readiness meanwhile; it returns how CMD ended and, if it was
 // ended for not being ready, why.
@@ -429,28 +399,6 @@ func (s *supervisor) firstStarted() {
 		s.r.status = nil
 	}
 	s.tellParent("READY=1")
-}
-
-// tellParent sends msg to the NOTIFY_SOCKET this process was given, if any.
-func (s *supervisor) tellParent(msg string) {
-	if s.parent == "" {
-		return
-	}
-	if err := sendNotify(s.parent, msg); err != nil {
-		s.say("cannot tell NOTIFY_SOCKET %s %s: %v", s.parent, msg, err)
-	}
-}
-
-// sendNotify sends one datagram to the sd_notify socket addr (@ for the
-// abstract namespace).
-func sendNotify(addr, msg string) error {
-	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: addr, Net: "unixgram"})
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_, err = conn.Write([]byte(msg))
-	return err
 }
 
 // reap reaps every child that has exited (CMD, and orphans of its tree that
@@ -582,140 +530,4 @@ func withoutEnv(env []string, key string) []string {
 		}
 	}
 	return out
-}
-
-// notifyBox is what the current CMD said on the notify socket; a goroutine
-// reads the socket for the supervisor's whole life, and hears only the
-// current CMD.
-type notifyBox struct {
-	mu      sync.Mutex
-	pid     int           // the current CMD
-	msg     notifyMessage // READY and ERRNO as ever said by it, its last STATUS
-	early   []heard       // while a CMD is being started: what it may send before its PID is known
-	waiting bool
-	poke    chan struct{}
-}
-
-// heard is one datagram and its sender (0 where the system does not say).
-type heard struct {
-	pid int
-	msg notifyMessage
-}
-
-// listen starts reading sock.
-func listen(sock *notifySocket) *notifyBox {
-	b := &notifyBox{poke: make(chan struct{}, 1)}
-	go func() {
-		for {
-			sender := 0
-			data, err := sock.receive(func(pid int) bool { sender = pid; return true })
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			if err != nil {
-				continue
-			}
-			b.mu.Lock()
-			switch h := (heard{sender, parseNotify(data)}); {
-			case b.waiting:
-				b.early = append(b.early, h)
-			case sender == 0 || sender == b.pid:
-				b.add(h.msg)
-			}
-			b.mu.Unlock()
-		}
-	}()
-	return b
-}
-
-// add takes m in, the lock held, and tells the supervisor.
-func (b *notifyBox) add(m notifyMessage) {
-	b.msg.ready = b.msg.ready || m.ready
-	if m.status != "" {
-		b.msg.status = m.status
-	}
-	if m.errno != 0 {
-		b.msg.errno = m.errno
-	}
-	b.msg.extend = m.extend
-	select {
-	case b.poke <- struct{}{}:
-	default:
-	}
-}
-
-// starting forgets the last CMD: a new one is being started.
-func (b *notifyBox) starting() {
-	b.mu.Lock()
-	b.pid, b.msg, b.waiting, b.early = 0, notifyMessage{}, true, nil
-	b.mu.Unlock()
-	select {
-	case <-b.poke:
-	default:
-	}
-}
-
-// started makes pid the CMD whose datagrams count (0: none started).
-func (b *notifyBox) started(pid int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.pid, b.waiting = pid, false
-	for _, h := range b.early {
-		if pid != 0 && (h.pid == 0 || h.pid == pid) {
-			b.add(h.msg)
-		}
-	}
-	b.early = nil
-}
-
-// state is what the current CMD has said; an extension is said once.
-func (b *notifyBox) state() notifyMessage {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	m := b.msg
-	b.msg.extend = 0
-	return m
-}
-
-// childFile is where the supervisor publishes the current CMD's PID
-// (child.go says why status believes it).
-type childFile struct{ f *os.File }
-
-// openChildFile opens (creating it with perm) PATH's child file, which must
-// be a regular file of this process's user with one link.
-func openChildFile(path string, perm os.FileMode) (*childFile, error) {
-	f, err := os.OpenFile(path+childSuffix, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, perm)
-	if err != nil {
-		return nil, err
-	}
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Nlink != 1 || int(st.Uid) != os.Geteuid() {
-		f.Close()
-		return nil, fmt.Errorf("%s: not a regular file of user %d with one link", f.Name(), os.Geteuid())
-	}
-	return &childFile{f}, nil
-}
-
-// set publishes pid (0: none).
-func (c *childFile) set(pid int) {
-	if c == nil {
-		return
-	}
-	content := ""
-	if pid > 0 {
-		content = strconv.Itoa(pid) + "\n"
-	}
-	c.f.Truncate(0)
-	c.f.WriteAt([]byte(content), 0)
-}
-
-func (c *childFile) close() {
-	if c != nil {
-		c.set(0)
-		c.f.Close()
-	}
 }
