@@ -754,3 +754,23 @@ func TestSuperviseTermWhileWaiting(t *testing.T) {
 		t.Error("CMD was started")
 	}
 }
+
+// -ready applies to every start of CMD: each restart is ready, or not, on
+// its own.
+func TestSuperviseReadyEveryStart(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "ready.log")
+	r := pidfileCmd(t, "run", "-supervise", "-ready", "fd:5", "-restart", "on-failure", "-restart-delay", "10ms", "-restart-max", "2",
+		"-log", log, filepath.Join(dir, "a.pid"), "--", "sh", "-c", `echo >&5; sleep 0.1; exit 1`)
+	l := readRunLog(t, log)
+	if r.code != 1 || len(l.starts) != 3 || strings.Count(l.text, " is ready\n") != 3 {
+		t.Errorf("ready each time: exit %d, %d starts, %d ready; want 1, 3, 3\n%s", r.code, len(l.starts), strings.Count(l.text, " is ready\n"), l.text)
+	}
+	log = filepath.Join(dir, "never.log")
+	r = pidfileCmd(t, "run", "-supervise", "-ready", "fd:5", "-ready-timeout", "200ms", "-restart", "on-failure", "-restart-delay", "10ms",
+		"-restart-max", "1", "-log", log, filepath.Join(dir, "b.pid"), "--", "sh", "-c", `exec sleep 3600`)
+	l = readRunLog(t, log)
+	if r.code != 128+int(syscall.SIGTERM) || len(l.starts) != 2 || strings.Count(l.text, "was not ready within 200ms") != 2 {
+		t.Errorf("never ready: exit %d, %d starts; want %d, 2, each not ready\n%s", r.code, len(l.starts), 128+int(syscall.SIGTERM), l.text)
+	}
+}
