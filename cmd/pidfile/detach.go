@@ -237,14 +237,6 @@ func holds(path string, pid int) string {
 	return "does not hold " + path + " (did it close the descriptor it inherited?)"
 }
 
-// exitText says how a process ended.
-func exitText(ps *os.ProcessState) string {
-	if ws, ok := ps.Sys().(interface{ Signaled() bool }); ok && ws.Signaled() {
-		return "was killed (" + ps.String() + ")"
-	}
-	return "exited with status " + strconv.Itoa(ps.ExitCode())
-}
-
 // parseStatus parses a "STATUS MESSAGE" line from the status pipe.
 func parseStatus(line string) (int, string, bool) {
 	code, msg, ok := strings.Cut(line, " ")

@@ -573,7 +573,7 @@ func TestRunDetachConfirmsTheStart(t *testing.T) {
 		name, script, says string
 	}{
 		{"exits", `exit 7`, "exited with status 7"},
-		{"killed", `kill -9 $$`, "killed"},
+		{"killed", `kill -9 $$`, "was killed by signal KILL"},
 		{"lets go", `for fd in 3 4 5 6 7 8 9; do eval "exec $fd<&-"; done; exec sleep "$0"`, "does not hold"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

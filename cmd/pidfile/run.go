@@ -132,7 +132,7 @@ func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
 		}
 	}
 	if *supervise {
-		l.sup = &supervision{delay: *restartDelay, max: *restartMax, stopTimeout: *stopTimeout, logPath: *logPath, logKeep: *logKeep}
+		l.sup = &supervision{delay: *restartDelay, max: *restartMax, stopTimeout: *stopTimeout, logKeep: *logKeep}
 		var err error
 		if l.sup.restart, err = parseRestart(*restart); err != nil {
 			return c.fail(err.Error())

@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -25,3 +26,7 @@ var killSignal = os.Kill
 // first).
 func groupAlive(int) bool                { return false }
 func signalGroupID(int, os.Signal) error { return nil }
+
+// exitText says how a process ended: run, which starts processes, is not
+// supported here.
+func exitText(ps *os.ProcessState) string { return "exited with status " + strconv.Itoa(ps.ExitCode()) }

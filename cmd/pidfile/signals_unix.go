@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -48,4 +49,23 @@ func signalGroupID(pgid int, sig os.Signal) error {
 		return nil // emptied meanwhile
 	}
 	return err
+}
+
+// exitText says how a process ended.
+func exitText(ps *os.ProcessState) string { return waitText(ps.Sys().(syscall.WaitStatus)) }
+
+// waitText says how a process ended.
+func waitText(ws syscall.WaitStatus) string {
+	if ws.Signaled() {
+		return "was killed by signal " + signalName(ws.Signal())
+	}
+	return "exited with status " + strconv.Itoa(ws.ExitStatus())
+}
+
+// signalName is SIGTERM's "TERM".
+func signalName(sig syscall.Signal) string {
+	if name := unix.SignalName(sig); name != "" {
+		return strings.TrimPrefix(name, "SIG")
+	}
+	return strconv.Itoa(int(sig))
 }

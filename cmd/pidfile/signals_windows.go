@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -33,3 +34,7 @@ func signalNumber(n int) (os.Signal, bool) {
 // first).
 func groupAlive(int) bool                { return false }
 func signalGroupID(int, os.Signal) error { return nil }
+
+// exitText says how a process ended: run, which starts processes, is not
+// supported here.
+func exitText(ps *os.ProcessState) string { return "exited with status " + strconv.Itoa(ps.ExitCode()) }

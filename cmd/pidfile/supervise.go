@@ -41,7 +41,6 @@ type supervision struct {
 	delay       time.Duration // the first restart delay; it doubles up to maxRestartDelay
 	max         int           // restarts in a row of runs shorter than steadyRun before giving up; 0: no limit
 	stopTimeout time.Duration // from a stop request (or the end of CMD) to KILL for CMD's group
-	logPath     string        // "" without -log
 	logSize     int64         // rotate before FILE would pass this; 0: never
 	logKeep     int           // FILE.1 ... FILE.logKeep
 }

@@ -23,8 +23,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 const superviseSupported = true
@@ -60,7 +58,6 @@ var (
 type supervisor struct {
 	l        launch
 	r        reporter // until the first CMD has started: the status pipe of run -detach, or stderr
-	detached bool
 	self     string   // this program, to start CMD through
 	env      []string // the environment CMD's starter gets
 	sigs     chan os.Signal
@@ -83,7 +80,7 @@ type supervisor struct {
 // is requested; it returns the supervisor's exit status.
 func (l launch) supervise(r reporter) int {
 	runtime.LockOSThread() // never unlocked: see the top of this file
-	s := &supervisor{l: l, r: r, detached: r.status != nil, parent: os.Getenv("NOTIFY_SOCKET")}
+	s := &supervisor{l: l, r: r, parent: os.Getenv("NOTIFY_SOCKET")}
 	// A closed standard error must not kill the supervisor (and with it
 	// CMD): Go exits on SIGPIPE from descriptors 1 and 2 unless notified.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
@@ -98,10 +95,10 @@ func (l launch) supervise(r reporter) int {
 		return fail("cannot keep this process's descriptors from CMD: %v", err)
 	}
 	s.out, s.lines = os.Stderr, os.Stderr
-	if l.sup.logPath != "" {
+	if l.logPath != "" {
 		// Opened before the claim: a log that cannot be written takes no
 		// lock.
-		lf, err := newLogFile(l.sup.logPath, l.path, l.sup.logSize, l.sup.logKeep)
+		lf, err := newLogFile(l.logPath, l.path, l.sup.logSize, l.sup.logKeep)
 		if err != nil {
 			return fail("-log: %v", err)
 		}
@@ -184,7 +181,7 @@ func (s *supervisor) loop() int {
 			if notReady != "" {
 				why = notReady
 			}
-			if s.detached {
+			if s.r.status != nil { // run -detach waits to hear
 				return s.notStarted("%s (process %d) %s", s.l.argv[0], pid, why)
 			}
 		}
@@ -432,12 +429,7 @@ func (s *supervisor) endGroup(pgid int) {
 	}
 	s.say("ending what is left of process group %d", pgid)
 	syscall.Kill(-pgid, syscall.SIGTERM)
-	// After a stop request, -stop-timeout counts from the request, so
-	// that the whole stop takes no longer than that.
-	wait := s.l.sup.stopTimeout
-	if s.stopping {
-		wait = max(min(wait, time.Until(s.stopBy)), 0)
-	}
+	wait := s.groupWait()
 	kill := time.After(wait)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
@@ -446,7 +438,7 @@ func (s *supervisor) endGroup(pgid int) {
 		case sig := <-s.sigs:
 			if stopSignals[sig] && !s.stopping {
 				s.stopRequested()
-				wait = max(min(s.l.sup.stopTimeout, time.Until(s.stopBy)), 0)
+				wait = s.groupWait()
 				kill = time.After(wait)
 			}
 		case <-s.chld:
@@ -457,6 +449,16 @@ func (s *supervisor) endGroup(pgid int) {
 		}
 		s.reap(0)
 	}
+}
+
+// groupWait is how long what is left of CMD's group has before KILL:
+// -stop-timeout, but after a stop request what is left of it, so that the
+// whole stop takes no longer than that.
+func (s *supervisor) groupWait() time.Duration {
+	if s.stopping {
+		return max(min(s.l.sup.stopTimeout, time.Until(s.stopBy)), 0)
+	}
+	return s.l.sup.stopTimeout
 }
 
 // stopRequested records a stop request, and tells systemd.
@@ -503,22 +505,6 @@ func statusCode(ws syscall.WaitStatus) int {
 		return 128 + int(ws.Signal())
 	}
 	return ws.ExitStatus()
-}
-
-// waitText says how a process ended.
-func waitText(ws syscall.WaitStatus) string {
-	if ws.Signaled() {
-		return "was killed by signal " + signalName(ws.Signal())
-	}
-	return "exited with status " + strconv.Itoa(ws.ExitStatus())
-}
-
-// signalName is SIGTERM's "TERM".
-func signalName(sig syscall.Signal) string {
-	if name := unix.SignalName(sig); name != "" {
-		return strings.TrimPrefix(name, "SIG")
-	}
-	return strconv.Itoa(int(sig))
 }
 
 // withoutEnv is env without key.
