@@ -8,7 +8,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -18,16 +17,7 @@ import (
 )
 
 // notify sends one datagram to $NOTIFY_SOCKET, as sd_notify(3) does.
-func notify(msg string) error {
-	addr := os.Getenv("NOTIFY_SOCKET")
-	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: addr, Net: "unixgram"})
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_, err = conn.Write([]byte(msg))
-	return err
-}
+func notify(msg string) error { return sendNotify(os.Getenv("NOTIFY_SOCKET"), msg) }
 
 // runRole plays role and returns the exit status. Lines for the test go to
 // stderr; stdin closing ends the role.

@@ -51,18 +51,6 @@ func (s *supervisor) tellParent(msg string) {
 	}
 }
 
-// sendNotify sends one datagram to the sd_notify socket addr (@ for the
-// abstract namespace).
-func sendNotify(addr, msg string) error {
-	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: addr, Net: "unixgram"})
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_, err = conn.Write([]byte(msg))
-	return err
-}
-
 // notifyBox is what the current CMD said on the notify socket; a goroutine
 // reads the socket for the supervisor's whole life, and hears only the
 // current CMD.
