@@ -774,3 +774,33 @@ func TestSuperviseReadyEveryStart(t *testing.T) {
 		t.Errorf("never ready: exit %d, %d starts; want %d, 2, each not ready\n%s", r.code, len(l.starts), 128+int(syscall.SIGTERM), l.text)
 	}
 }
+
+// A child file that another user wrote, or could have, is not believed,
+// even when it names the supervisor's true child: whoever may write it could
+// name another.
+func TestSuperviseChildFileOfAnotherUser(t *testing.T) {
+	testproc.RequireRoot(t)
+	dir := t.TempDir()
+	path, pids := filepath.Join(dir, "d.pid"), filepath.Join(dir, "pids")
+	mark := marker()
+	supervised(t, path, mark, nil, "sh", "-c", `echo $$ > "$1"; exec sleep 3600 "$0"`, mark, pids)
+	child := pidsIn(t, pids, 1)[0]
+	named := fmt.Sprintf(`"child":%d`, child)
+	if r := pidfileCmd(t, "status", "-json", path); !strings.Contains(r.stdout, named) {
+		t.Fatalf("status -json: %s; want %s", r.stdout, named)
+	}
+	forged := filepath.Join(dir, "forged")
+	must(t, os.WriteFile(forged, []byte(strconv.Itoa(child)+"\n"), 0o644))
+	must(t, os.Chown(forged, 65534, 65534))
+	must(t, os.Rename(forged, path+".child"))
+	if r := pidfileCmd(t, "status", "-json", path); strings.Contains(r.stdout, `"child"`) {
+		t.Errorf("status -json: %s; want no child from a file owned by user 65534", r.stdout)
+	}
+	// The pidfile's owner's, but writable by others.
+	must(t, os.WriteFile(forged, []byte(strconv.Itoa(child)+"\n"), 0o644))
+	must(t, os.Chmod(forged, 0o666))
+	must(t, os.Rename(forged, path+".child"))
+	if r := pidfileCmd(t, "status", "-json", path); strings.Contains(r.stdout, `"child"`) {
+		t.Errorf("status -json: %s; want no child from a file that others may write", r.stdout)
+	}
+}
