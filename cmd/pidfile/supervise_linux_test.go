@@ -715,14 +715,19 @@ func TestSuperviseKeepsTheCallersDescriptors(t *testing.T) {
 	mark := marker()
 	t.Cleanup(func() { startedWith(t, mark) })
 	start(t, "sh", "-c", `exec 7</dev/null; exec "$0" run -supervise "$1" -- sleep "$2"`, bin, path, mark)
+	// The child is named from its fork; its descriptors are CMD's once
+	// it has executed sleep (until then it is this program, setting up).
 	child := 0
-	for deadline := time.Now().Add(60 * time.Second); child == 0; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
 		var s state
-		if r := pidfileCmd(t, "status", "-json", path); json.Unmarshal([]byte(r.stdout), &s) == nil {
-			child = s.Child
+		if r := pidfileCmd(t, "status", "-json", path); json.Unmarshal([]byte(r.stdout), &s) == nil && s.Child > 0 {
+			if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", s.Child)); strings.HasPrefix(string(b), "sleep\x00") {
+				child = s.Child
+				break
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("status never named the supervisor's child")
+			t.Fatal("status never named the supervisor's child running sleep")
 		}
 	}
 	for fd, target := range openFDs(t, child) {
