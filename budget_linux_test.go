@@ -35,9 +35,10 @@ var budgets = []budget{
 	// The kernel's answer under a holder that writes no PID and has ten
 	// thousand descriptors open after its pidfile: the reading of the table
 	// stops at the holder's line, and the search of its descriptors at the
-	// pidfile.
-	{"ReadKernel", 16, 19, "open, fstat, flock, pread; /proc/locks: open, read, close; " +
-		"kill(pid, 0); /proc/PID/fd: open, getdents, fstatat of fds 0 to 3, close; close"},
+	// pidfile, whose fdinfo shows that its description holds the lock.
+	{"ReadKernel", 19, 20, "open, fstat, flock, pread; /proc/locks: open, read, close; " +
+		"kill(pid, 0); /proc/PID/fd: open, getdents, fstatat of fds 0 to 3, " +
+		"/proc/PID/fdinfo/3: open, pread, close; close; close"},
 }
 
 // budgetOp is one measured operation: setup and teardown run outside the

@@ -22,6 +22,7 @@ const writeWindow = 50 * time.Millisecond
 var (
 	testHookWriteWindow func() // Claim: lock held, PID not yet written
 	testHookRetry       func() // a reader is about to wait for the write window
+	testHookWaitRound   func() // Wait found the lock held and is about to wait
 )
 
 // Claim makes the calling process the holder of the pidfile at path. It is

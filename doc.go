@@ -45,7 +45,9 @@
 // while the reader holds a Guard on the file.
 //
 // Otherwise the kernel's lock table names the holder (Linux): the process
-// that took the lock, if it is seen to have the file open still, or, where a
+// that took the lock, if it is seen to hold it still (a descriptor of the
+// file whose open file description holds the lock: having the file open is
+// not enough), or, where a
 // reader may not see its descriptors, if it started before the content of a
 // file that nobody else could have written last changed (a PID reused since
 // names a process that started later); never the reader itself, unless it

@@ -188,11 +188,12 @@ type unconfirmedError struct{ pid int }
 
 func (e *unconfirmedError) Error() string {
 	return "the kernel's lock table names process " + strconv.Itoa(e.pid) +
-		", which this user cannot see has the file open, and which may have reused the PID of the process that took the lock"
+		", which this user cannot see holds the lock, and which may have reused the PID of the process that took the lock"
 }
 
-// errNotVisible is Signal's reason where the lock table names no holder
-// that this process can see: the content's PID may name someone else here.
+// errNotVisible is the reason of Signal and ReadExact where the lock table
+// names no holder that this process can see: the content's PID may name
+// someone else here.
 var errNotVisible = errors.New("the kernel's lock table names no holder visible from here (another PID namespace?)")
 
 // notLeaderError is SignalGroup's reason for signalling nobody.

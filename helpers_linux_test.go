@@ -31,3 +31,13 @@ func startWithoutLockTable(t *testing.T, role, path string) *helper {
 		`mount --bind /dev/null /proc/locks && exec "$0"`, os.Args[0])
 	return startHelperCmd(t, cmd, role, path, "")
 }
+
+// waitExitedUnreaped returns once child pid has exited, leaving it for the
+// caller to reap.
+func waitExitedUnreaped(t *testing.T, pid int) {
+	t.Helper()
+	var info unix.Siginfo
+	if err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil); err != nil {
+		t.Fatal(err)
+	}
+}

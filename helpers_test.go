@@ -183,6 +183,16 @@ func runHelper(role, path, arg string) int {
 		// SIGTERM, so the Go runtime makes it exit at once if it gets
 		// one, and it can no longer answer a ping. With arg "ruid N",
 		// its real user ID is N, its effective and saved ones stay.
+		// With arg "open", it keeps path open for reading (as "sleep
+		// <path" would), which is not holding its lock.
+		if arg == "open" {
+			f, err := os.Open(path)
+			if err != nil {
+				say("error %v", err)
+				return 1
+			}
+			defer f.Close()
+		}
 		if uid, ok := strings.CutPrefix(arg, "ruid "); ok {
 			if err := setRealUID(uid); err != nil {
 				say("error %v", err)

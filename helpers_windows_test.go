@@ -72,3 +72,17 @@ func holdForeignLock(t *testing.T, path string) func() {
 	t.Cleanup(release)
 	return release
 }
+
+// waitExitedUnreaped returns once process pid, a child, has exited; the
+// caller's handle keeps its object.
+func waitExitedUnreaped(t *testing.T, pid int) {
+	t.Helper()
+	h, err := windows.OpenProcess(windows.SYNCHRONIZE, false, uint32(pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer windows.CloseHandle(h)
+	if _, err := windows.WaitForSingleObject(h, windows.INFINITE); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -21,6 +21,7 @@ import (
 func lockOrFindHolder(f *file, claim bool, ask asking) (*LockedBy, error) {
 	var buf [maxContent]byte
 	var start time.Time
+	rechecked := false
 	wait := time.Millisecond
 	for {
 		var locked bool
@@ -47,13 +48,18 @@ func lockOrFindHolder(f *file, claim bool, ask asking) (*LockedBy, error) {
 		if v.pid > 0 {
 			return &LockedBy{PID: v.pid, Source: v.source}, nil
 		}
-		if !v.wait {
+		if !v.wait || !start.IsZero() && time.Since(start) >= writeWindow {
+			if !rechecked {
+				// The holder may have let go between the lock test and
+				// the table's read, which then lists nobody: that is
+				// "not held", which the lock says once more.
+				rechecked = true
+				continue
+			}
 			return nil, &heldError{why: v.why}
 		}
 		if start.IsZero() {
 			start = time.Now()
-		} else if time.Since(start) >= writeWindow {
-			return nil, &heldError{why: v.why}
 		}
 		if testHookRetry != nil {
 			testHookRetry()

@@ -239,6 +239,27 @@ func TestReaderWithTakersPIDIsNotHolder(t *testing.T) {
 	}
 }
 
+// A process that got the PID of the process that took the lock (now gone; a
+// child holds the lock) and has the file open, as "sleep <path" has, is not
+// named, nor signalled: having the file open is not holding its lock.
+func TestOpenerAtTakersPIDIsNotHolder(t *testing.T) {
+	testproc.RequireRoot(t)
+	path := filepath.Join(t.TempDir(), "d.pid")
+	taker := takerGone(t, path, 0)
+	decoy := startAtPID(t, taker, 0, "decoy", path, "open")
+	decoy.expect("ready ")
+	r, err := ReadExact(path)
+	if _, named := r.(LockedBy); named || !errors.Is(err, ErrInheritedLock) {
+		t.Errorf("ReadExact = %#v, %v; want ErrInheritedLock: process %d only has the file open", r, err, taker)
+	}
+	if pid, err := Signal(path, syscall.SIGTERM); err == nil {
+		t.Errorf("Signal signalled process %d, which only has the file open", pid)
+	}
+	if !decoy.answers() {
+		t.Error("the decoy was signalled")
+	}
+}
+
 // A reader who cannot see another user's descriptors does not name that
 // user's process which reused the PID of the process that took the lock.
 func TestReusedTakerPIDOfAnotherUserIsNotNamed(t *testing.T) {
@@ -336,7 +357,7 @@ func TestHolderWithExitedMainThread(t *testing.T) {
 }
 
 // foreignProcHelper is the role "foreignproc", run as PID 1 of a new PID
-// namespace that kept the host's /proc: it starts a decoy at the PID that
+// namespace, with the host's /proc or its own: it starts a decoy at the PID that
 // arg names (the holder's PID on the host), then says what ReadExact and
 // Signal answer, and whether the decoy was signalled.
 func foreignProcHelper(path, arg string, _ *bufio.Reader, say func(string, ...any)) int {
@@ -380,10 +401,23 @@ func foreignProcHelper(path, arg string, _ *bufio.Reader, say func(string, ...an
 // -p -f without --mount-proc) is shown the host's PIDs by /proc/locks, while
 // kill acts on its own: it must name and signal nobody.
 func TestForeignProcNamesNobody(t *testing.T) {
+	checkNamespacedReader(t, "-p", "-f", "--kill-child")
+}
+
+// A caller in a child PID namespace with a /proc of its own sees no line of
+// the host's holder in /proc/locks; the content's PID, the host's, may name
+// one of the namespace's processes: it must name and signal nobody.
+func TestChildNamespaceNamesNobody(t *testing.T) {
+	checkNamespacedReader(t, "-p", "-f", "--kill-child", "--mount-proc")
+}
+
+// checkNamespacedReader runs the role "foreignproc" under unshare with
+// flags, against a pidfile that a holder of the host holds and names.
+func checkNamespacedReader(t *testing.T, flags ...string) {
 	testproc.RequireRoot(t)
 	path := filepath.Join(t.TempDir(), "d.pid")
 	holder := startHolder(t, path)
-	cmd := exec.Command(testproc.LookTool(t, "unshare"), "-p", "-f", "--kill-child", os.Args[0])
+	cmd := exec.Command(testproc.LookTool(t, "unshare"), append(flags, os.Args[0])...)
 	h := startHelperCmd(t, cmd, "foreignproc", path, strconv.Itoa(holder.pid()))
 	if l := h.line(); strings.Contains(l, "LockedBy") {
 		t.Errorf("in the namespace, %s: a PID of the host named as one of the namespace", l)

@@ -109,8 +109,10 @@ func Read(path string) (Result, error) {
 // believe"; a process that handed its descriptor on and closed its own is not
 // named, see ErrInheritedLock). A holder that the table names but that cannot
 // be confirmed is never named, nor is any where /proc belongs to another PID
-// namespace. Where the table names no holder visible from here, or there is
-// none, ReadExact answers as Read does.
+// namespace, nor where the table names no holder visible from here (a holder
+// outside the caller's PID namespace, seen from a child namespace with its
+// own /proc): the content's PID, of its writer's namespace, may name another
+// process here. Where there is no table, ReadExact answers as Read does.
 //
 // Use ReadExact to show a PID to a person or to another program, and
 // wherever the content may be older or less trustworthy than the lock (a

@@ -24,7 +24,7 @@ const signalAttempts = 5
 //
 // On Linux it is race-free: it takes the holder from the kernel's lock table
 // (never from the content), opens a pidfd for it, asks the table again that
-// the same process still holds the lock and has the file open, and signals
+// the same process still holds the lock (its open file description does), and signals
 // through the pidfd, so a process that exited and whose PID was reused is
 // never signalled. If the holder changes during the call, Signal starts
 // over. If the holder is not visible in this PID namespace, or cannot be
@@ -159,9 +159,10 @@ var testHookSignal func(step string)
 // names the holder where it can.
 //
 // On Linux it sleeps on a pidfd of the holder, and on Windows on a handle of
-// it, so it wakes the moment the holder exits; elsewhere, and for a holder
-// that releases the lock without exiting, it checks again with a backoff of
-// up to a quarter second. Like Read, each check takes a shared lock for an
+// it, so it wakes the moment the holder exits; elsewhere, for a holder that
+// releases the lock without exiting, and for a lock that processes which
+// inherited it hold on after the holder exited, it checks again with a
+// backoff of up to a quarter second. Like Read, each check takes a shared lock for an
 // instant. Wait leaves no lock held
 // and no goroutine running when it returns.
 func Wait(ctx context.Context, path string) error {
@@ -192,6 +193,9 @@ func wait(ctx context.Context, path string) error {
 		}
 		if locked {
 			return nil
+		}
+		if testHookWaitRound != nil {
+			testHookWaitRound()
 		}
 		if err := waitTurn(ctx, pid, delay); err != nil {
 			return &heldError{pid: pid, why: err}

@@ -132,7 +132,7 @@ const (
 	kernelNoTable     kernelState = iota // no lock table to ask
 	kernelForeign                        // /proc belongs to another PID namespace: its PIDs are not this process's
 	kernelUnknown                        // the table lists no holder: it is not visible from this PID namespace
-	kernelLive                           // a live process took the lock and still has the file open
+	kernelLive                           // a live process took the lock and still holds it
 	kernelStale                          // the process that took the lock is gone, or has let go of the file
 	kernelUnconfirmed                    // the table names a live process that may be another one with a reused PID
 )
@@ -141,7 +141,7 @@ const (
 // initial PID namespace the table keeps naming the process that took the
 // lock after it exited (and its PID may since name another process, even
 // this one), or after it handed its descriptor to a child and closed its
-// own. So a named process counts only if it is seen to have the file open
+// own. So a named process counts only if it is seen to hold the lock
 // (kernelLive); one that is gone, or is seen not to have it, is stale; this
 // process is the holder only while it holds a Guard. When its descriptors
 // cannot be seen (another user's process, for a reader who is not root), it
@@ -149,7 +149,7 @@ const (
 // for it last changed (datedByContent): a process that took the lock and
 // wrote its PID was running when it wrote, and a PID reused since names a
 // process that started later. A holder listed under another device counts
-// only if it is seen to have the file open.
+// only if it is seen to hold the lock.
 func kernelHolder(f *file) (int, kernelState) {
 	pid, others, err := tableHolders(f)
 	switch {
@@ -168,7 +168,7 @@ func kernelHolder(f *file) (int, kernelState) {
 		if !processAlive(pid) {
 			return 0, kernelStale
 		}
-		switch has, known := processHasFile(pid, f.id); {
+		switch has, known := processHoldsLock(pid, f.id); {
 		case known && has:
 			return pid, kernelLive
 		case known:
@@ -182,7 +182,7 @@ func kernelHolder(f *file) (int, kernelState) {
 		if pid == selfPID && !holdsGuard(f.id) {
 			continue
 		}
-		if has, known := processHasFile(pid, f.id); known && has {
+		if has, known := processHoldsLock(pid, f.id); known && has {
 			return pid, kernelLive
 		}
 	}
@@ -224,11 +224,12 @@ const (
 	// askFast (Read, Claim's error, hints): believed content first; the
 	// lock table where the content does not name the holder.
 	askFast asking = iota
-	// askExact (ReadExact): the lock table first; believed content where
-	// the table cannot answer.
+	// askExact (ReadExact): the lock table first; believed content only
+	// where there is no table to ask, or /proc is another namespace's.
 	askExact
 	// askSignal (Signal): the lock table; content only where there is no
-	// table at all, never where the table names nobody visible from here.
+	// table at all, never where the table names nobody visible from here,
+	// nor where /proc is another namespace's.
 	askSignal
 )
 
@@ -270,7 +271,14 @@ func judge(f *file, content []byte, ask asking) verdict {
 		return verdict{why: &unconfirmedError{kpid}, wait: true}
 	case state == kernelForeign && ask != askFast:
 		return verdict{why: errForeignProc}
-	case state == kernelUnknown && ask == askSignal:
+	case state == kernelUnknown && (ask == askSignal || ask == askExact && !initialPIDNamespace()):
+		// The table is this namespace's and lists no holder. Outside the
+		// host's initial namespace the holder may run where this process
+		// cannot see it (a reader in a child PID namespace with its own
+		// /proc), and the content's PID, of the writer's namespace, may
+		// name anyone here. In the initial namespace, which sees every
+		// process, the table is hidden: ReadExact answers as where there
+		// is none.
 		return verdict{why: errNotVisible}
 	}
 	if !asked {
