@@ -23,6 +23,7 @@ var (
 	testHookWriteWindow func() // Claim: lock held, PID not yet written
 	testHookRetry       func() // a reader is about to wait for the write window
 	testHookWaitRound   func() // Wait found the lock held and is about to wait
+	testHookBusy        func() // a lock test found the lock held
 )
 
 // Claim makes the calling process the holder of the pidfile at path. It is

@@ -40,6 +40,9 @@ func lockOrFindHolder(f *file, claim bool, ask asking) (*LockedBy, error) {
 		if locked {
 			return nil, nil
 		}
+		if testHookBusy != nil {
+			testHookBusy()
+		}
 		n, err := f.readHead(buf[:])
 		if err != nil {
 			return nil, fmt.Errorf("read: %w", err)

@@ -357,3 +357,17 @@ func ownerCheck() bool {
 	_, known := processRunsAs(os.Getpid(), uint32(os.Geteuid()))
 	return known
 }
+
+// A holder that lets go between Signal's lock test and its read of the lock
+// table, which then lists nobody, leaves nobody running: not "held by a
+// process that cannot be seen".
+func TestHolderGoneBeforeTableReadIsNotRunning(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	must(t, os.WriteFile(path, nil, 0o644))
+	release := holdForeignLock(t, path)
+	testHookBusy = release
+	defer func() { testHookBusy = nil }()
+	if pid, err := Signal(path, syscall.Signal(0)); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("Signal = %d, %v; want ErrNotRunning", pid, err)
+	}
+}
