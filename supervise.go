@@ -174,6 +174,7 @@ func Wait(ctx context.Context, path string) error {
 
 func wait(ctx context.Context, path string) error {
 	delay := firstDelay
+	exited := 0 // a holder whose exit a wait saw
 	for {
 		f, err := openFile(path, 0)
 		if err == errNoFile {
@@ -197,8 +198,19 @@ func wait(ctx context.Context, path string) error {
 		if testHookWaitRound != nil {
 			testHookWaitRound()
 		}
+		if pid == exited {
+			// Its exit woke the last wait, yet the lock is held on:
+			// by processes that inherited its descriptor, or by it
+			// still, a zombie that its parent has not reaped. Waiting
+			// on it again would return at once, round after round.
+			pid = 0
+		}
+		began := time.Now()
 		if err := waitTurn(ctx, pid, delay); err != nil {
 			return &heldError{pid: pid, why: err}
+		}
+		if pid > 0 && time.Since(began) < delay {
+			exited = pid
 		}
 		delay = min(2*delay, maxDelay)
 	}

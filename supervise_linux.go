@@ -72,20 +72,16 @@ func (p pinned) sendGroup(sig os.Signal) error {
 // waitTurn returns when process pid exits, after d, or when ctx is done
 // (with ctx's error). It sleeps on a pidfd registered with the runtime's
 // poller, so no thread or goroutine is left behind; pid 0 or a pidfd that
-// cannot be had means a plain sleep. So does a process that has exited
-// already (gone, or a zombie that its parent has not reaped): others, who
-// inherited its descriptor, hold the lock, and waking at once would make the
-// caller's loop spin.
+// cannot be had means a plain sleep.
 func waitTurn(ctx context.Context, pid int, d time.Duration) error {
 	if pid <= 0 {
 		return sleepContext(ctx, d)
 	}
 	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
-	if err != nil {
-		return sleepContext(ctx, d)
+	if err == unix.ESRCH {
+		return nil // already gone
 	}
-	if exited([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}) {
-		unix.Close(fd)
+	if err != nil {
 		return sleepContext(ctx, d)
 	}
 	pidfd := os.NewFile(uintptr(fd), "pidfd")
@@ -101,13 +97,9 @@ func waitTurn(ctx context.Context, pid int, d time.Duration) error {
 		// A pidfd is readable once its process has exited. Returning
 		// false parks the goroutine in the poller until it is, or
 		// until the deadline.
-		return exited([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}})
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, _ := unix.Poll(p, 0)
+		return n > 0
 	})
 	return ctx.Err()
-}
-
-// exited reports whether the pidfd in p is readable: its process has exited.
-func exited(p []unix.PollFd) bool {
-	n, _ := unix.Poll(p, 0)
-	return n > 0
 }

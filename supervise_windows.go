@@ -60,17 +60,14 @@ func waitTurn(ctx context.Context, pid int, d time.Duration) error {
 	if pid <= 0 {
 		return sleepContext(ctx, d)
 	}
-	// A process that is gone, or has exited while a handle keeps its
-	// object, no longer holds the lock: those who inherited its handle do,
-	// and waking at once would make the caller's loop spin.
 	h, err := windows.OpenProcess(windows.SYNCHRONIZE, false, uint32(pid))
+	if err == windows.ERROR_INVALID_PARAMETER {
+		return nil // already gone
+	}
 	if err != nil {
 		return sleepContext(ctx, d)
 	}
 	defer windows.CloseHandle(h)
-	if ev, _ := windows.WaitForSingleObject(h, 0); ev == windows.WAIT_OBJECT_0 {
-		return sleepContext(ctx, d)
-	}
 	done, err := windows.CreateEvent(nil, 1, 0, nil)
 	if err != nil {
 		return sleepContext(ctx, d)
