@@ -8,3 +8,4 @@ package main
 
 func childFileSays(string, string) (int, bool) { return 0, false }
 func isSupervisedChild(int, int) bool          { return false }
+func onlyZombies(int) bool                     { return false }

@@ -17,6 +17,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -135,11 +136,31 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	// The child leads a session, and so a process group, of its own: a
+	// start that fails ends that whole group, what CMD forked with it,
+	// through a pin taken before the child can be reaped.
+	group, err := pinGroup(child.Process.Pid)
+	if err != nil {
+		child.Process.Kill()
+		child.Wait()
+		return fail("cannot pin the detached process's group: %v", err)
+	}
+	defer group.close()
 	exited := make(chan struct{})
 	go func() {
 		child.Wait()
 		close(exited)
 	}()
+	// notStarted ends what the failed start left and reports it: exit 3
+	// once nothing is left and the lock is free, else 4 and what is left.
+	notStarted := func(format string, a ...any) int {
+		sayf(stderr, "pidfile run: "+format, a...)
+		if why := endFailedStart(l.path, group, exited); why != "" {
+			sayf(stderr, "pidfile run: %s: %s", l.path, why)
+			return exitUnknown
+		}
+		return exitNotStarted
+	}
 	// The pipe ends when the child has executed CMD, or has exited.
 	sc := bufio.NewScanner(status)
 	execed := false
@@ -173,15 +194,12 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 			why = awaitNotify(notify, l, exited, child)
 		}
 		if why != "" {
-			sayf(stderr, "pidfile run: %s (process %d) %s", l.argv[0], pid, why)
-			stopChild(child, exited)
-			return exitNotStarted
+			return notStarted("%s (process %d) %s", l.argv[0], pid, why)
 		}
 	} else if l.sup == nil {
 		select {
 		case <-exited:
-			sayf(stderr, "pidfile run: %s (process %d) %s right after it started", l.argv[0], pid, exitText(child.ProcessState))
-			return exitNotStarted
+			return notStarted("%s (process %d) %s right after it started", l.argv[0], pid, exitText(child.ProcessState))
 		case <-time.After(startCheck):
 		}
 	}
@@ -192,31 +210,29 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 	if why := holds(l.path, pid); why != "" {
 		// Left running, it would run unguarded: a second start would
 		// succeed beside it.
-		sayf(stderr, "pidfile run: %s (process %d) runs, but %s; stopping it", what, pid, why)
-		stopChild(child, exited)
-		return exitNotStarted
+		return notStarted("%s (process %d) runs, but %s; stopping it", what, pid, why)
 	}
 	fmt.Fprintln(stdout, pid)
 	return exitOK
 }
 
-// stopChild ends a child that run -detach will not report as started: TERM,
-// then KILL if it is still there after killWait; it returns once the child
-// has exited (at once if it has).
-func stopChild(child *exec.Cmd, exited <-chan struct{}) {
-	select {
-	case <-exited:
-		return
-	default:
+// endFailedStart ends what a start that run -detach will not report left:
+// the child's process group (the child, CMD, and what CMD forked), TERM,
+// then KILL after killWait; then it makes sure that nobody holds path. It
+// says what is left, or "" if nothing is.
+func endFailedStart(path string, group *processGroup, exited <-chan struct{}) string {
+	if err := endGroup(group, killWait); err != nil {
+		return "what the command left in its process group could not be ended: " + err.Error()
 	}
-	term, _ := signalNamed("TERM")
-	child.Process.Signal(term)
-	select {
-	case <-exited:
-	case <-time.After(killWait):
-		child.Process.Kill()
-		<-exited
+	<-exited // the child is in the group: it has exited
+	ctx, cancel := context.WithTimeout(context.Background(), killWait)
+	defer cancel()
+	if err := pidfile.Wait(ctx, path); err != nil {
+		// A process that left the group (setsid) with the lock's
+		// descriptor: nothing proves whose it is, so it is not signalled.
+		return "still held by " + holderNow(path) + ", which left the command's process group; it was not signalled"
 	}
+	return ""
 }
 
 // holds says why process pid does not hold path, or "" if it does.

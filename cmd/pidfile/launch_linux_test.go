@@ -575,6 +575,8 @@ func TestRunDetachConfirmsTheStart(t *testing.T) {
 		{"exits", `exit 7`, "exited with status 7"},
 		{"killed", `kill -9 $$`, "was killed by signal KILL"},
 		{"lets go", `for fd in 3 4 5 6 7 8 9; do eval "exec $fd<&-"; done; exec sleep "$0"`, "does not hold"},
+		// A worker that inherited the lock, left behind in CMD's group.
+		{"leaves a worker", `sleep "$0" & exit 1`, "exited with status 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.name+".pid")
@@ -823,6 +825,8 @@ func TestRunDetachReadyFD(t *testing.T) {
 		{"exits first", "60s", "exited with status 7 before it was ready", []string{"sh", "-c", "exit 7", "MARK"}},
 		{"closes the descriptor", "60s", "closed its readiness descriptor (4)", []string{"sh", "-c", "exec 4>&-; exec sleep \"$0\"", "MARK"}},
 		{"not ready in time", "1s", "was not ready within 1s", []string{"sleep", "MARK"}},
+		// A worker that ignores TERM and holds the lock.
+		{"not ready, worker ignores TERM", "1s", "was not ready within 1s", []string{"sh", "-c", `trap "" TERM; sleep "$0" & exec sleep "$0"`, "MARK"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, "e.pid")

@@ -19,6 +19,7 @@ type state struct {
 	Source string `json:"source,omitempty"` // content or kernel
 	Child  int    `json:"child,omitempty"`  // the CMD that a supervisor (run -supervise) runs now
 	Error  string `json:"error,omitempty"`
+	err    error  // why the PID cannot be told, for errors.Is
 }
 
 // look reads path as status and pid report it: with ReadExact, so that
@@ -31,7 +32,7 @@ func look(path string) state {
 		// Held, by a process that cannot be named (no lock table, a
 		// holder in another PID namespace, content not believed): the
 		// service runs, which is what LSB's status 0 says.
-		s.State, s.Error = "running", err.Error()
+		s.State, s.Error, s.err = "running", err.Error(), err
 		if locked.Err != nil {
 			s.Error = locked.Err.Error() // the path is said already
 		}

@@ -22,10 +22,8 @@ func signalNumber(int) (os.Signal, bool) { return nil, false }
 
 var killSignal = os.Kill
 
-// groupAlive and signalGroupID: no process groups here (SignalGroup refuses
-// first).
-func groupAlive(int) bool                { return false }
-func signalGroupID(int, os.Signal) error { return nil }
+// groupAlive: no process groups here.
+func groupAlive(int) bool { return false }
 
 // exitText says how a process ended: run, which starts processes, is not
 // supported here.

@@ -41,16 +41,6 @@ func groupAlive(pgid int) bool {
 	return err == nil || err == syscall.EPERM
 }
 
-// signalGroupID signals process group pgid, whose leader has exited: its
-// members are what stop -group still waits for.
-func signalGroupID(pgid int, sig os.Signal) error {
-	err := syscall.Kill(-pgid, sig.(syscall.Signal))
-	if err == syscall.ESRCH {
-		return nil // emptied meanwhile
-	}
-	return err
-}
-
 // exitText says how a process ended.
 func exitText(ps *os.ProcessState) string { return waitText(ps.Sys().(syscall.WaitStatus)) }
 

@@ -95,36 +95,23 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	path := c.Arg(0)
-	pgid := 0 // with -group, the group that the holder led
+	if *group {
+		return stopGroup(path, sig, *timeout, stderr)
+	}
 	for i, step := range []struct {
 		sig  os.Signal
 		wait time.Duration
 	}{{sig, *timeout}, {killSignal, killWait}} {
-		var pid int
-		var err error
-		switch {
-		case !*group:
-			pid, err = pidfile.Signal(path, step.sig)
-		case pgid > 0:
-			// The group, found through the holder before, is not empty
-			// (waitGone said so): its ID is still its own, whoever holds
-			// the lock now (its workers may, having inherited it).
-			pid, err = pgid, signalGroupID(pgid, step.sig)
-		default:
-			pid, err = pidfile.SignalGroup(path, step.sig)
-		}
-		if errors.Is(err, pidfile.ErrNotRunning) && pgid == 0 {
+		pid, err := pidfile.Signal(path, step.sig)
+		if errors.Is(err, pidfile.ErrNotRunning) {
 			return exitOK
 		}
-		if err != nil && !errors.Is(err, pidfile.ErrNotRunning) {
+		if err != nil {
 			sayf(stderr, "%v", err)
 			return exitUnknown
 		}
-		if *group && pgid == 0 {
-			pgid = pid
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), step.wait)
-		err = waitGone(ctx, path, pgid)
+		err = pidfile.Wait(ctx, path)
 		cancel()
 		switch {
 		case err == nil:
@@ -132,34 +119,95 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 		case !errors.Is(err, context.DeadlineExceeded):
 			sayf(stderr, "%v", err)
 			return exitUnknown
-		case i == 0 && pgid > 0:
-			sayf(stderr, "pidfile stop: %s: process group %d is not empty after %v; sending KILL", path, pgid, step.wait)
 		case i == 0:
-			sayf(stderr, "pidfile stop: %s: process %d still holds it after %v; sending KILL", path, pid, step.wait)
+			sayf(stderr, "pidfile stop: %s: %s after %v; sending KILL", path, stillHeld(path, pid), step.wait)
 		}
-	}
-	if pgid > 0 {
-		sayf(stderr, "pidfile stop: %s: process group %d is not empty after KILL", path, pgid)
-		return exitHeld
 	}
 	sayf(stderr, "pidfile stop: %s: still held by %s after KILL", path, holderNow(path))
 	return exitHeld
 }
 
-// waitGone waits until nobody holds path and, with pgid, until that process
-// group is empty.
-func waitGone(ctx context.Context, path string, pgid int) error {
-	if err := pidfile.Wait(ctx, path); err != nil {
-		return err
+// stopGroup is stop -group: sig, then KILL, to the process group that the
+// holder leads, each only while the group is proven to be that one (see
+// group.go), until the group is empty and nobody holds path.
+func stopGroup(path string, sig os.Signal, timeout time.Duration, stderr io.Writer) int {
+	g, err := holderGroup(path)
+	switch {
+	case errors.Is(err, pidfile.ErrNotRunning):
+		return exitOK
+	case err != nil:
+		sayf(stderr, "%v", err)
+		return exitUnknown
 	}
-	for pgid > 0 && groupAlive(pgid) {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
+	defer g.close()
+	for i, step := range []struct {
+		sig  os.Signal
+		wait time.Duration
+	}{{sig, timeout}, {killSignal, killWait}} {
+		switch err := g.signal(step.sig); err {
+		case nil, errGroupGone:
+		default:
+			sayf(stderr, "pidfile stop: %s: process group %d: %v", path, g.pgid, err)
+			return exitUnknown
+		}
+		gone, err := waitGone(path, g, step.wait)
+		switch {
+		case err != nil:
+			sayf(stderr, "%v", err)
+			return exitUnknown
+		case gone:
+			return exitOK
+		}
+		alive, err := g.alive()
+		switch {
+		case err != nil:
+			sayf(stderr, "pidfile stop: %s: process group %d is not empty after %v, and %v", path, g.pgid, step.wait, err)
+			return exitUnknown
+		case !alive:
+			// What holds the lock left the group (setsid): it is not
+			// the group's to end, and nothing proves whose it is.
+			sayf(stderr, "pidfile stop: %s: process group %d is empty, but the pidfile is still held by %s, which left the group; it was not signalled", path, g.pgid, holderNow(path))
+			return exitHeld
+		case i == 0:
+			sayf(stderr, "pidfile stop: %s: process group %d is not empty after %v; sending KILL", path, g.pgid, step.wait)
 		}
 	}
-	return nil
+	sayf(stderr, "pidfile stop: %s: process group %d is not empty after KILL", path, g.pgid)
+	return exitHeld
+}
+
+// waitGone waits up to d until g is empty and nobody holds path, and
+// reports whether both came true.
+func waitGone(path string, g *processGroup, d time.Duration) (bool, error) {
+	deadline := time.Now().Add(d)
+	if gone, err := waitGroupGone(g, d); err != nil || !gone {
+		return false, err
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	err := pidfile.Wait(ctx, path)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// stillHeld says who holds path after process pid was signalled, for
+// stop's message before KILL.
+func stillHeld(path string, pid int) string {
+	s := look(path)
+	switch {
+	case s.State == "running" && s.PID == pid:
+		return "process " + strconv.Itoa(pid) + " still holds it"
+	case s.State == "running" && s.PID > 0:
+		return "process " + strconv.Itoa(s.PID) + " holds it now"
+	case errors.Is(s.err, pidfile.ErrInheritedLock):
+		return "process " + strconv.Itoa(pid) + " has exited, but processes that inherited its descriptor still hold it " +
+			"(the kernel names none of them: stop -group ends the process group they are likely in)"
+	case s.State == "running":
+		return "it is still held by " + holderNow(path)
+	}
+	return "it is still held"
 }
 
 // holderNow names whoever holds path now, for a message.

@@ -69,8 +69,9 @@ type supervisor struct {
 	heard    *notifyBox
 	parent   string // the NOTIFY_SOCKET this process was given: READY=1 goes there
 	child    *childFile
-	readyR   *os.File    // -ready fd:N: the read end of the current CMD's pipe
-	readyGot chan string // what it said: "" ready, or why not
+	group    *processGroup // the current CMD's process group
+	readyR   *os.File      // -ready fd:N: the read end of the current CMD's pipe
+	readyGot chan string   // what it said: "" ready, or why not
 	stopping bool
 	stopBy   time.Time // with stopping: when CMD's group gets KILL
 	started  bool      // the first CMD has started (and is ready, with -ready)
@@ -261,10 +262,13 @@ func (s *supervisor) start() (int, error) {
 	if s.heard != nil {
 		s.heard.starting()
 	}
+	// CMD leads a session of its own, not only a group: a process may join
+	// only a group of its own session, so nothing of CMD's can move into
+	// the supervisor's group and out of the reach of the group's KILL.
 	pid, err := syscall.ForkExec(s.self, argv, &syscall.ProcAttr{
 		Env:   s.env,
 		Files: files,
-		Sys:   &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
+		Sys:   &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL},
 	})
 	if s.heard != nil {
 		s.heard.started(pid)
@@ -274,6 +278,13 @@ func (s *supervisor) start() (int, error) {
 	}
 	if err != nil {
 		return 0, err
+	}
+	// Pinned before CMD can be reaped: its group is signalled only
+	// through the pin, never by an ID that may be reused.
+	if s.group, err = pinGroup(pid); err != nil {
+		syscall.Kill(pid, syscall.SIGKILL)
+		s.reapNow(pid)
+		return 0, fmt.Errorf("cannot pin its process group: %w", err)
 	}
 	s.child.set(pid)
 	s.say("started %s as process %d", s.l.argv[0], pid)
@@ -341,7 +352,7 @@ func (s *supervisor) watch(pid int) (syscall.WaitStatus, string) {
 		case <-killTimer:
 			killTimer = nil
 			s.say("process %d did not exit within %v (-stop-timeout); sending KILL to its process group", pid, s.l.sup.stopTimeout)
-			syscall.Kill(-pid, syscall.SIGKILL)
+			s.group.send(syscall.SIGKILL)
 		case <-startTimer:
 			becameReady()
 		case why := <-readyGot:
@@ -423,17 +434,18 @@ func (s *supervisor) reap(pid int) (syscall.WaitStatus, bool) {
 // then KILL after -stop-timeout; it returns once the group is empty, every
 // orphan reaped. Stop requests meanwhile are remembered.
 func (s *supervisor) endGroup(pgid int) {
+	defer s.group.close()
 	s.reap(0)
-	if !groupAlive(pgid) {
+	if !s.groupAlive() {
 		return
 	}
 	s.say("ending what is left of process group %d", pgid)
-	syscall.Kill(-pgid, syscall.SIGTERM)
+	s.group.send(syscall.SIGTERM)
 	wait := s.groupWait()
 	kill := time.After(wait)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	for groupAlive(pgid) {
+	for s.groupAlive() {
 		select {
 		case sig := <-s.sigs:
 			if stopSignals[sig] && !s.stopping {
@@ -445,9 +457,27 @@ func (s *supervisor) endGroup(pgid int) {
 		case <-tick.C:
 		case <-kill:
 			s.say("process group %d is not empty after %v; sending KILL", pgid, wait)
-			syscall.Kill(-pgid, syscall.SIGKILL)
+			s.group.send(syscall.SIGKILL)
 		}
 		s.reap(0)
+	}
+}
+
+// groupAlive reports whether the current CMD's group has a member left; a
+// group that cannot be told (a kernel older than 6.9, its leader reaped)
+// counts as empty: nothing can be sent to it any more.
+func (s *supervisor) groupAlive() bool {
+	alive, err := s.group.alive()
+	return alive && err == nil
+}
+
+// reapNow waits for child pid, which is ending.
+func (s *supervisor) reapNow(pid int) {
+	var ws syscall.WaitStatus
+	for {
+		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
+			return
+		}
 	}
 }
 

@@ -1,0 +1,18 @@
+//go:build !unix
+
+package main
+
+import (
+	"errors"
+	"os"
+)
+
+// processGroup: no process groups here; SignalGroup refuses first.
+type processGroup struct{ pgid int }
+
+func pinGroup(int) (*processGroup, error) { return nil, errors.ErrUnsupported }
+
+func (*processGroup) signal(os.Signal) error { return errors.ErrUnsupported }
+func (*processGroup) alive() (bool, error)   { return false, errors.ErrUnsupported }
+func (*processGroup) leaderAlive() bool      { return false }
+func (*processGroup) close()                 {}
