@@ -118,3 +118,19 @@ func TestRunDetachFailedStartSaysWhatIsLeft(t *testing.T) {
 		t.Error("the worker that left the group was signalled")
 	}
 }
+
+// stop whose holder exits on TERM while workers that inherited the lock
+// hold it says so, and points at stop -group, rather than that the holder
+// still holds it.
+func TestStopSaysWhenInheritorsHold(t *testing.T) {
+	requireLockTable(t)
+	path := filepath.Join(t.TempDir(), "d.pid")
+	mark := marker()
+	d := detach(t, path, nil, "sh", "-c", `sleep "$0" & sleep "$0" & wait`, mark)
+	t.Cleanup(func() { startedWith(t, mark) })
+	r := pidfileCmd(t, "stop", "-timeout", "1s", path)
+	first, _, _ := strings.Cut(r.stderr, "\n")
+	if !strings.Contains(first, "process "+strconv.Itoa(d.pid)+" has exited") || !strings.Contains(first, "stop -group") {
+		t.Errorf("stop said %q; want that the holder exited, that others hold the lock, and stop -group", r.stderr)
+	}
+}
