@@ -63,6 +63,26 @@ func runRole(role, path, arg string) int {
 		for {
 			time.Sleep(time.Hour) // until it is stopped
 		}
+	case "notifyrecv":
+		// Make a notify socket and say "addr ADDRESS"; at a line on
+		// stdin, send "self" to it from this process, then say "got
+		// DATAGRAM" for the first datagram that the socket lets through.
+		sock, err := newNotifySocket(-1)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "error", err)
+			return 1
+		}
+		defer sock.close()
+		fmt.Fprintf(os.Stderr, "addr %s\n", sock.address())
+		var line [1]byte
+		os.Stdin.Read(line[:])
+		if err := sendNotify(sock.address(), "self"); err != nil {
+			fmt.Fprintln(os.Stderr, "error", err)
+			return 1
+		}
+		b, err := sock.receive(func(int) bool { return true })
+		fmt.Fprintf(os.Stderr, "got %s %v\n", b, err)
+		return 0
 	case "handoff":
 		// Lock path (and with arg "true" write this PID into it), hand the
 		// descriptor to a child cat, close it here, say "ready PID CHILD",

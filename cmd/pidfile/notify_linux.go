@@ -12,7 +12,7 @@ import (
 // notifySocket is where run -detach -ready notify hears CMD: on Linux a
 // datagram socket in the abstract namespace, which any process of the host
 // may reach, so each datagram's sender is checked (SO_PASSCRED): only CMD is
-// heard.
+// heard, and never a sender whose PID the kernel cannot give here.
 type notifySocket struct {
 	conn *net.UnixConn
 	addr string
@@ -62,7 +62,10 @@ func (s *notifySocket) receive(from func(pid int) bool) ([]byte, error) {
 		if err != nil || len(msgs) == 0 {
 			continue
 		}
-		if cred, err := unix.ParseUnixCredentials(&msgs[0]); err != nil || !from(int(cred.Pid)) {
+		// PID 0 is a sender that this process cannot see: one in
+		// another PID namespace that shares the network namespace (a
+		// container's). It is never CMD, which runs in this one.
+		if cred, err := unix.ParseUnixCredentials(&msgs[0]); err != nil || cred.Pid <= 0 || !from(int(cred.Pid)) {
 			continue
 		}
 		return buf[:n], nil

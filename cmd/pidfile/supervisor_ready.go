@@ -63,6 +63,11 @@ type notifyBox struct {
 	poke    chan struct{}
 }
 
+// maxEarly bounds what is kept of datagrams heard while a CMD is being
+// started, whoever sent them: the few that CMD may send before its PID is
+// known, not a flood of others'.
+const maxEarly = 64
+
 // heard is one datagram and its sender (0 where the system does not say).
 type heard struct {
 	pid int
@@ -84,7 +89,7 @@ func listen(sock *notifySocket) *notifyBox {
 			}
 			b.mu.Lock()
 			switch h := (heard{sender, parseNotify(data)}); {
-			case b.waiting:
+			case b.waiting && len(b.early) < maxEarly:
 				b.early = append(b.early, h)
 			case sender == 0 || sender == b.pid:
 				b.add(h.msg)
