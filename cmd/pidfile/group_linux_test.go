@@ -134,4 +134,3 @@ func TestStopSaysWhenInheritorsHold(t *testing.T) {
 		t.Errorf("stop said %q; want that the holder exited, that others hold the lock, and stop -group", r.stderr)
 	}
 }
-
