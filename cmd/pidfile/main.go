@@ -78,6 +78,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Exit statuses shared by the subcommands.
@@ -306,17 +307,22 @@ func sayf(w io.Writer, format string, a ...any) {
 	fmt.Fprintln(w, printable(fmt.Sprintf(format, a...)))
 }
 
-// printable escapes the control characters of s as Go would quote them.
+// printable escapes the control characters of s as Go would quote them,
+// and every byte that is not UTF-8: a lone 0x9b is CSI, C1's escape, to a
+// terminal that reads 8-bit controls.
 func printable(s string) string {
-	if !strings.ContainsFunc(s, unicode.IsControl) {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl) {
 		return s
 	}
 	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unicode.IsControl(r):
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
-		} else {
+		default:
 			b.WriteRune(r)
 		}
 	}

@@ -8,8 +8,9 @@ package main
 // ERRNO= why it failed, EXTEND_TIMEOUT_USEC= that it needs longer.
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -56,6 +57,36 @@ func parseNotify(b []byte) notifyMessage {
 	return m
 }
 
+// extendTo is the readiness deadline after EXTEND_TIMEOUT_USEC=extend, heard
+// at now, where it was due: extend from now, but never earlier than due
+// (systemd only ever extends; a daemon cannot cut its own time short).
+func extendTo(due, now time.Time, extend time.Duration) time.Time {
+	if t := now.Add(extend); t.After(due) {
+		return t
+	}
+	return due
+}
+
+// readyChunk is how much of the readiness pipe one read takes.
+const readyChunk = 4096
+
+// readLine reads r until a newline, and returns nil then, or the read's
+// error. What comes before the newline is CMD's to write and is dropped as
+// it comes: memory stays one chunk, and each read takes a chunk, not a
+// byte, whatever CMD writes.
+func readLine(r io.Reader) error {
+	var buf [readyChunk]byte
+	for {
+		n, err := r.Read(buf[:])
+		if bytes.IndexByte(buf[:n], '\n') >= 0 {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
 // errnoText is ERRNO=n in words.
 func errnoText(n int) string { return syscall.Errno(n).Error() }
 
@@ -64,12 +95,7 @@ func errnoText(n int) string { return syscall.Errno(n).Error() }
 // closed the descriptor (end of file), or l.readyTimeout passed.
 func awaitReady(ready *os.File, l launch, exited <-chan struct{}, child *exec.Cmd) string {
 	got := make(chan bool, 1)
-	go func() {
-		// Anything before the newline is CMD's to write; the newline
-		// alone says ready.
-		_, err := bufio.NewReader(ready).ReadString('\n')
-		got <- err == nil
-	}()
+	go func() { got <- readLine(ready) == nil }()
 	timer := time.NewTimer(l.readyTimeout)
 	defer timer.Stop()
 	select {
@@ -116,6 +142,7 @@ func awaitNotify(sock *notifySocket, l launch, exited <-chan struct{}, child *ex
 			}
 		}
 	}()
+	due := time.Now().Add(l.readyTimeout)
 	deadline := time.NewTimer(l.readyTimeout)
 	defer deadline.Stop()
 	status := ""
@@ -140,7 +167,8 @@ func awaitNotify(sock *notifySocket, l launch, exited <-chan struct{}, child *ex
 			case d.msg.ready:
 				return ""
 			case d.msg.extend > 0:
-				deadline.Reset(d.msg.extend)
+				due = extendTo(due, time.Now(), d.msg.extend)
+				deadline.Reset(time.Until(due))
 			}
 		case <-exited:
 			// What CMD sent before it exited is queued: read it for

@@ -297,6 +297,7 @@ func (s *supervisor) start() (int, error) {
 func (s *supervisor) watch(pid int) (syscall.WaitStatus, string) {
 	var (
 		startTimer <-chan time.Time // without -ready: the start check
+		readyDue   = time.Now().Add(s.l.readyTimeout)
 		readyTimer *time.Timer
 		readyGot   <-chan string
 		poke       <-chan struct{}
@@ -331,6 +332,11 @@ func (s *supervisor) watch(pid int) (syscall.WaitStatus, string) {
 	}
 	becameReady := func() {
 		readyC, readyGot, poke = nil, nil, nil
+		if s.l.readyFD > 0 {
+			// Nothing more is read: a CMD that writes on gets EPIPE,
+			// rather than block on a full pipe.
+			s.readyR.Close()
+		}
 		if s.l.readyFD != 0 {
 			s.say("process %d is ready", pid)
 		}
@@ -374,7 +380,8 @@ func (s *supervisor) watch(pid int) (syscall.WaitStatus, string) {
 			case m.ready:
 				becameReady()
 			case m.extend > 0:
-				readyTimer.Reset(m.extend)
+				readyDue = extendTo(readyDue, time.Now(), m.extend)
+				readyTimer.Reset(time.Until(readyDue))
 			}
 		case <-readyC:
 			why := "was not ready within " + s.l.readyTimeout.String()

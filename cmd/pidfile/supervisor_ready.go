@@ -7,7 +7,6 @@ package main
 
 import (
 	"errors"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -25,20 +24,6 @@ func (s *supervisor) readyPipe(r *os.File) {
 		}
 		got <- ""
 	}()
-}
-
-// readLine reads up to a newline, a byte at a time: what comes after it is
-// not this process's to read.
-func readLine(r io.Reader) error {
-	var b [1]byte
-	for {
-		if _, err := r.Read(b[:]); err != nil {
-			return err
-		}
-		if b[0] == '\n' {
-			return nil
-		}
-	}
 }
 
 // tellParent sends msg to the NOTIFY_SOCKET this process was given, if any.
