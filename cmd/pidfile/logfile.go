@@ -30,9 +30,15 @@ type logFile struct {
 	limit         int64 // -log-size; 0 for none
 	keep          int   // -log-keep
 	checked       time.Time
-	midLine       bool   // the last write did not end a line
-	failed        string // why the path could not be opened again, as last said
+	midLine       bool      // the last write did not end a line
+	failed        string    // why the path could not be opened again, as last said
+	rotateAfter   time.Time // after a rotation failed: no other is tried before then
+	rotateFailed  string    // why the rotation failed, as last said
 }
+
+// rotateRetry is how long after a failed rotation the next is tried: the
+// file grows past -log-size meanwhile, rather than lose output or spin.
+const rotateRetry = 10 * time.Second
 
 // newLogFile opens the log as run -detach -log does.
 func newLogFile(path, pidfile string, limit int64, keep int) (*logFile, error) {
@@ -100,21 +106,37 @@ func (lf *logFile) writeLine(s string) {
 }
 
 // rotate renames FILE.i to FILE.i+1 (FILE.keep is replaced), FILE to
-// FILE.1, and opens a fresh FILE.
-func (lf *logFile) rotate() {
+// FILE.1, and opens a fresh FILE; it reports whether it did. A FILE.i that
+// cannot be moved is overwritten by the one below it. If FILE cannot be
+// renamed, or a fresh one opened, output goes on to the file open now, and
+// why is said there, once for each reason; no rotation is tried again for
+// rotateRetry.
+func (lf *logFile) rotate() bool {
 	for i := lf.keep - 1; i >= 1; i-- {
 		os.Rename(lf.path+"."+strconv.Itoa(i), lf.path+"."+strconv.Itoa(i+1))
 	}
-	os.Rename(lf.path, lf.path+".1")
-	if lf.open() != nil {
-		// Written on in FILE.1, rather than lost; tried again at the
-		// next write that would pass the limit.
-		lf.size = 0
+	err := os.Rename(lf.path, lf.path+".1")
+	if err == nil {
+		err = lf.open()
 	}
+	if err != nil {
+		lf.rotateAfter = time.Now().Add(rotateRetry)
+		if err.Error() != lf.rotateFailed {
+			lf.rotateFailed = err.Error()
+			line := time.Now().Format(timeFormat) + " pidfile run: cannot rotate the log, writing on past -log-size: " + err.Error()
+			lf.writeLine(printable(line) + "\n")
+		}
+		return false
+	}
+	lf.rotateFailed = ""
+	return true
 }
 
-// write writes p, whole lines unless it ends in a partial one, rotating
-// before a line that would take the file past its limit.
+// write writes p, rotating before a line that would take the file past its
+// limit, so that no line shorter than the limit is split between two files.
+// Nothing makes a file pass the limit, unless a rotation failed: a line
+// longer than the limit, or one that a partial write began and that no
+// longer fits, is split at the limit, as s6-log and svlogd split one.
 func (lf *logFile) write(p []byte) {
 	if now := time.Now(); now.Sub(lf.checked) >= logCheck {
 		lf.checked = now
@@ -122,17 +144,15 @@ func (lf *logFile) write(p []byte) {
 	}
 	for len(p) > 0 {
 		n := len(p)
-		if lf.limit > 0 && !lf.midLine && lf.size+int64(n) > lf.limit {
-			// The longest run of whole lines that fits; a line alone
-			// longer than the limit gets a file of its own.
-			room := max(lf.limit-lf.size, 0)
-			if i := bytes.LastIndexByte(p[:min(room, int64(n))], '\n'); i >= 0 {
-				n = i + 1
-			} else if lf.size > 0 {
-				lf.rotate()
+		if lf.limit > 0 && lf.size+int64(n) > lf.limit && !time.Now().Before(lf.rotateAfter) {
+			room := lf.limit - lf.size
+			switch i := bytes.LastIndexByte(p[:max(min(room, int64(n)), 0)], '\n'); {
+			case i >= 0:
+				n = i + 1 // the whole lines that fit
+			case room > 0 && (lf.midLine || lf.size == 0):
+				n = int(room) // too long for any file, or begun here
+			case lf.rotate():
 				continue
-			} else if i := bytes.IndexByte(p, '\n'); i >= 0 {
-				n = i + 1
 			}
 		}
 		w, err := lf.f.Write(p[:n])

@@ -104,7 +104,7 @@ func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
 		"pidfile stop's -timeout")
 	logSize := c.String("log-size", "", "with -supervise and -log, rotate FILE before it would pass `SIZE` (bytes,\n"+
 		"or with K, M or G): FILE becomes FILE.1, FILE.1 becomes FILE.2, ...")
-	logKeep := c.Int("log-keep", 5, "with -log-size, how many rotated files to keep: `N`")
+	logKeep := c.Int("log-keep", 5, "with -log-size, how many rotated files to keep: `N` (at most 1000)")
 	var setup environment
 	setup.define(c)
 	if code, ok := c.parse(args, stdout, false); !ok {
@@ -144,8 +144,8 @@ func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
 			return c.fail("negative -restart-max")
 		case *stopTimeout <= 0:
 			return c.fail("-stop-timeout must be positive")
-		case *logKeep < 1:
-			return c.fail("-log-keep must be at least 1")
+		case *logKeep < 1 || *logKeep > maxLogKeep:
+			return c.fail(fmt.Sprintf("-log-keep must be from 1 to %d", maxLogKeep))
 		case (set["log-size"] || set["log-keep"]) && *logPath == "":
 			return c.fail("-log-size and -log-keep need -log")
 		case set["log-keep"] && !set["log-size"]:

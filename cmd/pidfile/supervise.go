@@ -58,6 +58,9 @@ func parseRestart(s string) (restartPolicy, error) {
 	return 0, fmt.Errorf("-restart %s: want never, on-failure or always", s)
 }
 
+// maxLogKeep bounds -log-keep: each rotation renames every kept file.
+const maxLogKeep = 1000
+
 // parseSize parses -log-size: a number of bytes, or with a suffix K, M or G
 // (powers of 1024).
 func parseSize(s string) (int64, error) {

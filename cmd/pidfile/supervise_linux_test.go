@@ -570,6 +570,7 @@ func TestSuperviseUsage(t *testing.T) {
 		{"-supervise", "-log", "l", "-log-size", "0"},
 		{"-supervise", "-log", "l", "-log-size", "1T"},
 		{"-supervise", "-log", "l", "-log-size", "1K", "-log-keep", "0"},
+		{"-supervise", "-log", "l", "-log-size", "1K", "-log-keep", "1001"},
 		{"-log", "l"},
 	} {
 		mark := marker()
