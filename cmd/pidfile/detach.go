@@ -89,6 +89,7 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 	}
 	defer status.Close()
 	child := exec.Command(self, append([]string{detachedRun}, args...)...)
+	child.Env = os.Environ()
 	child.Stdin, child.Stdout, child.Stderr = null, out, out
 	// A supervisor waits for CMD's readiness itself; otherwise this
 	// process does.
@@ -121,8 +122,9 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 		}
 		defer notify.close()
 		// CMD's NOTIFY_SOCKET is this one, whatever this process got.
-		child.Env = setEnv(os.Environ(), "NOTIFY_SOCKET="+notify.address())
+		child.Env = setEnv(child.Env, "NOTIFY_SOCKET="+notify.address())
 	}
+	child.Env = append(withoutEnv(child.Env, resolvedEnv), l.setup.passOn())
 	child.ExtraFiles = files
 	child.SysProcAttr = detachedAttr()
 	err = child.Start()

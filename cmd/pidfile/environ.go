@@ -9,6 +9,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
@@ -25,6 +27,9 @@ type environment struct {
 	// settings are the -env and -env-file assignments, in the order given:
 	// a later one wins.
 	settings []setting
+	// assigned are the settings as KEY=VALUE, the files read (resolve)
+	// or passed on (inherit).
+	assigned []string
 }
 
 // limit is one -limit NAME=SOFT[:HARD].
@@ -125,23 +130,65 @@ func limitValue(s string) (uint64, error) {
 	return n, nil
 }
 
-// environ returns env with the -env and -env-file settings made, in order,
-// reading the files now.
-func (e *environment) environ(env []string) ([]string, error) {
+// resolvedEnv carries the -env and -env-file settings, read once by the
+// run that a user started, to the processes that it starts to run CMD (the
+// child of -detach, the supervisor, CMD's starter): none of them reads a
+// file again, so none reads it as -user's user, or sees it changed.
+const resolvedEnv = "PIDFILE_RUN_SETTINGS"
+
+// resolve reads the -env-file files now, and keeps every setting, in
+// order, as KEY=VALUE.
+func (e *environment) resolve() error {
+	e.assigned = nil
 	for _, s := range e.settings {
 		if s.file == "" {
-			env = setEnv(env, s.kv)
+			e.assigned = append(e.assigned, s.kv)
 			continue
 		}
 		kvs, err := readEnvFile(s.file)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for _, kv := range kvs {
-			env = setEnv(env, kv)
+		e.assigned = append(e.assigned, kvs...)
+	}
+	return nil
+}
+
+// inherit takes the settings that the run which started this process read
+// (resolvedEnv), and takes them out of this process's environment.
+func (e *environment) inherit() error {
+	v, ok := os.LookupEnv(resolvedEnv)
+	if !ok {
+		return fmt.Errorf("%s is missing: this process is started only by pidfile run", resolvedEnv)
+	}
+	os.Unsetenv(resolvedEnv)
+	return json.Unmarshal([]byte(v), &e.assigned)
+}
+
+// passOn is resolvedEnv=SETTINGS, for the environment of a process that
+// this one starts to run CMD.
+func (e *environment) passOn() string {
+	b, _ := json.Marshal(e.assigned)
+	return resolvedEnv + "=" + string(b)
+}
+
+// environ returns env with the settings made, in order.
+func (e *environment) environ(env []string) []string {
+	for _, kv := range e.assigned {
+		env = setEnv(env, kv)
+	}
+	return env
+}
+
+// withoutEnv is env without key.
+func withoutEnv(env []string, key string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != key {
+			out = append(out, kv)
 		}
 	}
-	return env, nil
+	return out
 }
 
 // setEnv replaces or adds kv's key in env.
@@ -157,14 +204,14 @@ func setEnv(env []string, kv string) []string {
 }
 
 // readEnvFile reads KEY=VALUE lines; # comments and blank lines are skipped.
+// The file must be one that only root or this user could have written.
 func readEnvFile(path string) ([]string, error) {
-	f, err := os.Open(path)
+	b, err := readTrusted(path)
 	if err != nil {
 		return nil, fmt.Errorf("-env-file: %w", err)
 	}
-	defer f.Close()
 	var kvs []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {

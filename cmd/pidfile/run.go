@@ -202,8 +202,14 @@ func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
 			return r.fail(exitUnknown, "pidfile run: -user %s: %v", *userSpec, err)
 		}
 	}
-	// A malformed -env-file stops run before it claims anything.
-	if _, err := l.setup.environ(nil); err != nil {
+	// The -env-file files are read here, once, by the run that a user
+	// started: a malformed one stops run before it claims anything.
+	if role == roleCaller {
+		err = l.setup.resolve()
+	} else {
+		err = l.setup.inherit()
+	}
+	if err != nil {
 		return r.fail(exitUnknown, "pidfile run: %v", err)
 	}
 	switch {
@@ -250,10 +256,7 @@ func (l launch) execCMD(r reporter, last func() error) int {
 		}
 		env = l.account.environ(env)
 	}
-	env, err := l.setup.environ(env)
-	if err != nil {
-		return r.fail(exitUnknown, "pidfile run: %v", err)
-	}
+	env = l.setup.environ(env)
 	if err := last(); err != nil {
 		return r.fail(exitUnknown, "%v", err)
 	}
@@ -262,7 +265,7 @@ func (l launch) execCMD(r reporter, last func() error) int {
 		// not run unseen.
 		return exitUnknown
 	}
-	err = execInPlace(l.bin, l.argv, env)
+	err := execInPlace(l.bin, l.argv, env)
 	code := exitCannotExec
 	if errors.Is(err, os.ErrNotExist) {
 		code = exitNotFound

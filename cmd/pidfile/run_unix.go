@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -96,12 +97,9 @@ func openLog(path, pidfile string) (*os.File, error) {
 	case st.Nlink != 1:
 		f.Close()
 		return nil, fmt.Errorf("%s: a regular file with %d hard links", path, st.Nlink)
-	case st.Uid != 0 && int(st.Uid) != os.Geteuid():
+	case untrustedWriters(path, &st) != nil:
 		f.Close()
-		return nil, fmt.Errorf("%s: owned by user %d, not by root or by this process's user %d", path, st.Uid, os.Geteuid())
-	case st.Mode&0o022 != 0:
-		f.Close()
-		return nil, fmt.Errorf("%s: writable by its group or by others (mode %#o)", path, st.Mode&0o7777)
+		return nil, untrustedWriters(path, &st)
 	case syscall.Lstat(pidfile, &pst) == nil && pst.Dev == st.Dev && pst.Ino == st.Ino:
 		f.Close()
 		return nil, fmt.Errorf("%s: this is the pidfile", path)
@@ -112,4 +110,47 @@ func openLog(path, pidfile string) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// untrustedWriters says why a file with status st may have been written by
+// others than root and this process's user, or nil if it cannot: the rule
+// that Claim applies to a pidfile.
+func untrustedWriters(path string, st *syscall.Stat_t) error {
+	switch {
+	case st.Uid != 0 && int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("%s: owned by user %d, not by root or by this process's user %d", path, st.Uid, os.Geteuid())
+	case st.Mode&0o022 != 0:
+		return fmt.Errorf("%s: writable by its group or by others (mode %#o)", path, st.Mode&0o7777)
+	}
+	return nil
+}
+
+// maxEnvFile bounds an -env-file: far more than a list of settings needs.
+const maxEnvFile = 1 << 20
+
+// readTrusted reads an -env-file: a regular file, not through a symbolic
+// link, that nobody but root and this process's user could have written
+// (it sets CMD's environment: LD_PRELOAD, PATH), of at most maxEnvFile
+// bytes. A FIFO or a device is refused without waiting on it.
+func readTrusted(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		return nil, err
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if err := untrustedWriters(path, &st); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxEnvFile+1))
+	if err == nil && len(b) > maxEnvFile {
+		err = fmt.Errorf("%s: longer than %d bytes", path, maxEnvFile)
+	}
+	return b, err
 }

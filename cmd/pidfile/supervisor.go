@@ -20,7 +20,6 @@ import (
 	"os/signal"
 	"runtime"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -128,7 +127,7 @@ func (l launch) supervise(r reporter) int {
 	signal.Notify(s.chld, syscall.SIGCHLD)
 	// NOTIFY_SOCKET is the supervisor's to answer; CMD gets its own with
 	// -ready notify, and none otherwise.
-	s.env = withoutEnv(os.Environ(), "NOTIFY_SOCKET")
+	s.env = append(withoutEnv(os.Environ(), "NOTIFY_SOCKET"), l.setup.passOn())
 	if l.readyFD == readyNotify {
 		uid := -1
 		if l.account != nil {
@@ -542,15 +541,4 @@ func statusCode(ws syscall.WaitStatus) int {
 		return 128 + int(ws.Signal())
 	}
 	return ws.ExitStatus()
-}
-
-// withoutEnv is env without key.
-func withoutEnv(env []string, key string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		if k, _, _ := strings.Cut(kv, "="); k != key {
-			out = append(out, kv)
-		}
-	}
-	return out
 }
