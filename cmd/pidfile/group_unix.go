@@ -5,6 +5,8 @@ package main
 import (
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // processGroup is a group known by its leader's PID, which nothing pins
@@ -15,7 +17,7 @@ import (
 type processGroup struct{ pgid int }
 
 func pinGroup(pid int) (*processGroup, error) {
-	if pgid, err := syscall.Getpgid(pid); err != nil || pgid != pid {
+	if pgid, err := unix.Getpgid(pid); err != nil || pgid != pid {
 		return nil, errNotLeader
 	}
 	return &processGroup{pgid: pid}, nil
@@ -25,10 +27,10 @@ func (g *processGroup) send(sig syscall.Signal) error {
 	if !g.leaderAlive() {
 		return errGroupUnproven
 	}
-	switch err := syscall.Kill(-g.pgid, sig); err {
-	case nil, syscall.EPERM:
+	switch err := unix.Kill(-g.pgid, sig); err {
+	case nil, unix.EPERM:
 		return nil
-	case syscall.ESRCH:
+	case unix.ESRCH:
 		return errGroupGone
 	default:
 		return os.NewSyscallError("kill", err)
@@ -51,7 +53,7 @@ func (g *processGroup) alive() (bool, error) {
 // leaderAlive: the leader exists and still leads its group. A zombie
 // counts: its PID is not free yet.
 func (g *processGroup) leaderAlive() bool {
-	pgid, err := syscall.Getpgid(g.pgid)
+	pgid, err := unix.Getpgid(g.pgid)
 	return err == nil && pgid == g.pgid
 }
 

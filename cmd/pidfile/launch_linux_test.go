@@ -676,18 +676,55 @@ func TestRunDetachLogRefusals(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "d.pid")
 	must(t, os.WriteFile(path, nil, 0o644))
+	stopAtEnd(t, path)
 	others := filepath.Join(dir, "others.log")
 	must(t, os.WriteFile(others, nil, 0o600))
 	must(t, os.Chown(others, 65534, 65534))
 	writable := filepath.Join(dir, "writable.log")
 	must(t, os.WriteFile(writable, nil, 0o600))
 	must(t, os.Chmod(writable, 0o620))
-	for log, says := range map[string]string{others: "owned by user 65534", writable: "writable by its group", path: "the pidfile"} {
+	child := path + ".child"
+	must(t, os.WriteFile(child, nil, 0o644))
+	locked := filepath.Join(dir, "other.pid")
+	must(t, os.WriteFile(locked, nil, 0o644))
+	lockFD, err := unix.Open(locked, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	must(t, err)
+	defer unix.Close(lockFD)
+	must(t, unix.Flock(lockFD, unix.LOCK_EX))
+	// A directory of the path that is a symbolic link that nobody made,
+	// to a directory that holds a file root could append to.
+	target := filepath.Join(dir, "etc")
+	must(t, os.Mkdir(target, 0o755))
+	must(t, os.WriteFile(filepath.Join(target, "passwd"), nil, 0o644))
+	link := filepath.Join(dir, "logs")
+	must(t, os.Symlink(target, link))
+	must(t, os.Lchown(link, 65534, 65534))
+	for log, says := range map[string]string{
+		others:                         "owned by user 65534",
+		writable:                       "writable by its group",
+		path:                           "this is " + path,
+		child:                          "this is " + child,
+		locked:                         "holds a lock on it",
+		"/dev/zero":                    "neither a terminal nor /dev/null",
+		filepath.Join(link, "passwd"):  "symbolic link that user 65534 made",
+		filepath.Join(link, "new.log"): "symbolic link that user 65534 made",
+	} {
 		mark := marker()
 		r := pidfileCmd(t, "run", "-detach", "-log", log, path, "--", "sleep", mark)
 		if r.code != 4 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, says) || startedWith(t, mark) {
 			t.Errorf("-log %s: exit %d, stderr %q; want 4, one line saying %q, and nothing started", log, r.code, r.stderr, says)
 		}
+	}
+	if _, err := os.Lstat(filepath.Join(target, "new.log")); err == nil {
+		t.Error("a log was created through another user's symbolic link")
+	}
+	// A symbolic link of root's is followed, and /dev/null is a log.
+	rootLink := filepath.Join(dir, "rootlogs")
+	must(t, os.Symlink(target, rootLink))
+	for _, log := range []string{filepath.Join(rootLink, "d.log"), os.DevNull} {
+		d := detach(t, filepath.Join(dir, "ok.pid"), []string{"-log", log}, "sleep", "3600")
+		killAndReap(d.pid)
+		d.wait(t)
 	}
 }
 

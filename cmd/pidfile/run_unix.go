@@ -71,56 +71,15 @@ func selfExecutable() (string, error) {
 	return os.Executable()
 }
 
-// openLog opens the -log file for appending, creating it with mode 0640 less
-// the umask. A final symbolic link is not followed, and only a regular file
-// with one link or a character device (/dev/console) is accepted: root must
-// not be made to append to a file someone linked into a log directory. An
-// existing regular file must be one that Claim would accept as a pidfile
-// (owned by root or the caller, writable by nobody else: another user who may
-// write it could replace what the daemon logs), and not the pidfile itself.
-func openLog(path, pidfile string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NOCTTY|syscall.O_NONBLOCK, 0o640)
-	if err != nil {
-		return nil, err
-	}
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
-		f.Close()
-		return nil, err
-	}
-	var pst syscall.Stat_t
-	switch {
-	case st.Mode&syscall.S_IFMT == syscall.S_IFCHR:
-	case st.Mode&syscall.S_IFMT != syscall.S_IFREG:
-		f.Close()
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	case st.Nlink != 1:
-		f.Close()
-		return nil, fmt.Errorf("%s: a regular file with %d hard links", path, st.Nlink)
-	case untrustedWriters(path, &st) != nil:
-		f.Close()
-		return nil, untrustedWriters(path, &st)
-	case syscall.Lstat(pidfile, &pst) == nil && pst.Dev == st.Dev && pst.Ino == st.Ino:
-		f.Close()
-		return nil, fmt.Errorf("%s: this is the pidfile", path)
-	}
-	// O_NONBLOCK only kept the open from waiting on a FIFO's reader.
-	if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
-// untrustedWriters says why a file with status st may have been written by
+// untrustedWriters says why a file with owner uid and mode may have been written by
 // others than root and this process's user, or nil if it cannot: the rule
 // that Claim applies to a pidfile.
-func untrustedWriters(path string, st *syscall.Stat_t) error {
+func untrustedWriters(path string, uid, mode uint32) error {
 	switch {
-	case st.Uid != 0 && int(st.Uid) != os.Geteuid():
-		return fmt.Errorf("%s: owned by user %d, not by root or by this process's user %d", path, st.Uid, os.Geteuid())
-	case st.Mode&0o022 != 0:
-		return fmt.Errorf("%s: writable by its group or by others (mode %#o)", path, st.Mode&0o7777)
+	case uid != 0 && int(uid) != os.Geteuid():
+		return fmt.Errorf("%s: owned by user %d, not by root or by this process's user %d", path, uid, os.Geteuid())
+	case mode&0o022 != 0:
+		return fmt.Errorf("%s: writable by its group or by others (mode %#o)", path, mode&0o7777)
 	}
 	return nil
 }
@@ -145,7 +104,7 @@ func readTrusted(path string) ([]byte, error) {
 	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
-	if err := untrustedWriters(path, &st); err != nil {
+	if err := untrustedWriters(path, st.Uid, uint32(st.Mode)); err != nil {
 		return nil, err
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxEnvFile+1))
