@@ -307,6 +307,11 @@ func TestRunDetachRefusals(t *testing.T) {
 		// the detached child after the claim.
 		{"not executable as the user", free, []string{"-user", "nobody"}, rootOnly, 126, "permission denied", true},
 		{"unknown user", free, []string{"-user", "no-such-user-here"}, "sleep", 4, "unknown user", false},
+		// IDs out of uid_t's range, which a look-up could cut to root's.
+		{"UID 2^32", free, []string{"-user", "4294967296"}, "sleep", 4, "from 0 to 4294967294", true},
+		{"UID -2^32", free, []string{"-user", "-4294967296"}, "sleep", 4, "from 0 to 4294967294", true},
+		{"UID -1", free, []string{"-user", "4294967295"}, "sleep", 4, "from 0 to 4294967294", true},
+		{"GID 2^32", free, []string{"-user", "nobody:4294967296"}, "sleep", 4, "from 0 to 4294967294", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.needsID {
@@ -646,7 +651,7 @@ func TestRunDetachWaitSaysSoOnTheTerminal(t *testing.T) {
 func TestRunDetachResetsSignals(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	stopAtEnd(t, path)
-	cmd := exec.Command("sh", "-c", `trap "" HUP INT; exec "$0" "$@"`, bin, "run", "-detach", path, "--", "sleep", "3600")
+	cmd := exec.Command("sh", "-c", `trap "" HUP INT TSTP TTIN TTOU; exec "$0" "$@"`, bin, "run", "-detach", path, "--", "sleep", "3600")
 	// The mask is the forking thread's, which this goroutine keeps.
 	runtime.LockOSThread()
 	var usr1, old unix.Sigset_t

@@ -214,6 +214,9 @@ func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case role == roleSupervised:
+		// CMD starts with no signal ignored or blocked, as a daemon
+		// of -detach does, whatever the supervisor's caller ignored.
+		resetSignals()
 		return l.execSupervised(r, supervisor)
 	case *detach && role == roleCaller:
 		return startDetached(args, l, stdout, stderr)

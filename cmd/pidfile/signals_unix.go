@@ -34,6 +34,14 @@ func signalNumber(n int) (os.Signal, bool) {
 
 var killSignal = syscall.SIGKILL
 
+// resetToDefault are the signals that Go leaves as the caller set them when
+// nothing asks for them: HUP and INT where they were ignored (nohup, a
+// shell's &), and the job control stops TSTP, TTIN and TTOU always. A
+// handler of Go's, which resetSignals installs by asking for them, is what
+// exec turns back to the default; an ignored signal would stay ignored in
+// CMD.
+var resetToDefault = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU}
+
 // groupAlive reports whether process group pgid has a member, a zombie
 // that its parent has not reaped yet among them.
 func groupAlive(pgid int) bool {

@@ -26,7 +26,7 @@ func lookupAccount(spec string) (*account, error) {
 	name, group, withGroup := strings.Cut(spec, ":")
 	u, err := lookup(name, user.LookupId, user.Lookup)
 	if err != nil {
-		return nil, fmt.Errorf("unknown user %q", name)
+		return nil, fmt.Errorf("unknown user %q: %w", name, err)
 	}
 	a := &account{name: u.Username, home: u.HomeDir}
 	a.uid, err = strconv.Atoi(u.Uid)
@@ -37,7 +37,7 @@ func lookupAccount(spec string) (*account, error) {
 	if withGroup {
 		g, err := lookup(group, user.LookupGroupId, user.LookupGroup)
 		if err != nil {
-			return nil, fmt.Errorf("unknown group %q", group)
+			return nil, fmt.Errorf("unknown group %q: %w", group, err)
 		}
 		gid = g.Gid
 	}
@@ -61,14 +61,20 @@ func lookupAccount(spec string) (*account, error) {
 	return a, nil
 }
 
-// lookup finds a user or group by number if s is one, else by name.
+// lookup finds a user or group by number if s is one, else by name. A
+// number is an ID from 0 to 4294967294 (2^32 - 2): beyond it, the system's
+// look-up may cut it to 32 bits (4294967296 is 0, root), and 2^32 - 1 is
+// (uid_t)-1, "no change" to setuid(2).
 func lookup[T any](s string, byID, byName func(string) (T, error)) (T, error) {
-	if _, err := strconv.Atoi(s); err == nil {
-		if v, err := byID(s); err == nil {
-			return v, nil
-		}
+	digits := strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return byName(s)
 	}
-	return byName(s)
+	if n, err := strconv.ParseUint(s, 10, 32); err != nil || n == 1<<32-1 {
+		var zero T
+		return zero, fmt.Errorf("%q: an ID must be a number from 0 to 4294967294", s)
+	}
+	return byID(s)
 }
 
 // environ is env with HOME, USER and LOGNAME set for a.
