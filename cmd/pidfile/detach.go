@@ -117,7 +117,7 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 		if l.account != nil {
 			uid = l.account.uid
 		}
-		if notify, err = newNotifySocket(uid); err != nil {
+		if notify, err = newNotifySocket(l.path, uid); err != nil {
 			return fail("-ready notify: %v", err)
 		}
 		defer notify.close()

@@ -67,7 +67,7 @@ func runRole(role, path, arg string) int {
 		// Make a notify socket and say "addr ADDRESS"; at a line on
 		// stdin, send "self" to it from this process, then say "got
 		// DATAGRAM" for the first datagram that the socket lets through.
-		sock, err := newNotifySocket(-1)
+		sock, err := newNotifySocket(path, -1)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "error", err)
 			return 1

@@ -12,15 +12,19 @@ import (
 // notifySocket is where run -detach -ready notify hears CMD: here a datagram
 // socket in a directory of its own that only CMD's user may enter, which is
 // the guard (these systems do not say who sent a datagram the same way).
+// The directory is left in place when the socket is closed: CMD keeps
+// NOTIFY_SOCKET for its whole life, and nobody but CMD's user may bind a
+// name in it. (One such directory stays in TMPDIR for each start.)
 type notifySocket struct {
 	conn *net.UnixConn
-	dir  string
 	addr string
 }
 
 // newNotifySocket makes the socket in a new directory, mode 0700, owned by
-// uid (CMD's user) unless uid is -1.
-func newNotifySocket(uid int) (*notifySocket, error) {
+// uid (CMD's user) unless uid is -1 (the pidfile does not matter here). The
+// socket is given to uid first, while the directory is still root's alone:
+// nobody can swap the socket's path for a link between the two changes.
+func newNotifySocket(_ string, uid int) (*notifySocket, error) {
 	dir, err := os.MkdirTemp("", "pidfile-notify")
 	if err != nil {
 		return nil, err
@@ -28,8 +32,8 @@ func newNotifySocket(uid int) (*notifySocket, error) {
 	addr := filepath.Join(dir, "notify")
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: addr, Net: "unixgram"})
 	if err == nil && uid >= 0 {
-		if err = os.Chown(dir, uid, -1); err == nil {
-			err = os.Chown(addr, uid, -1)
+		if err = os.Lchown(addr, uid, -1); err == nil {
+			err = os.Chown(dir, uid, -1)
 		}
 	}
 	if err != nil {
@@ -39,7 +43,7 @@ func newNotifySocket(uid int) (*notifySocket, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	return &notifySocket{conn: conn, dir: dir, addr: addr}, nil
+	return &notifySocket{conn: conn, addr: addr}, nil
 }
 
 func (s *notifySocket) address() string { return s.addr }
@@ -58,7 +62,5 @@ func (s *notifySocket) receive(func(int) bool) ([]byte, error) {
 	return buf[:n], nil
 }
 
-func (s *notifySocket) close() {
-	s.conn.Close()
-	os.RemoveAll(s.dir)
-}
+// close closes the socket, and leaves its directory and file.
+func (s *notifySocket) close() { s.conn.Close() }

@@ -10,7 +10,7 @@ import (
 // notifySocket: run is refused here before -ready is looked at.
 type notifySocket struct{}
 
-func newNotifySocket(int) (*notifySocket, error)             { return nil, errors.ErrUnsupported }
+func newNotifySocket(string, int) (*notifySocket, error)     { return nil, errors.ErrUnsupported }
 func (*notifySocket) address() string                        { return "" }
 func (*notifySocket) receive(func(int) bool) ([]byte, error) { return nil, errors.ErrUnsupported }
 func (*notifySocket) close()                                 {}

@@ -133,7 +133,7 @@ func (l launch) supervise(r reporter) int {
 		if l.account != nil {
 			uid = l.account.uid
 		}
-		if s.notify, err = newNotifySocket(uid); err != nil {
+		if s.notify, err = newNotifySocket(l.path, uid); err != nil {
 			return fail("-ready notify: %v", err)
 		}
 		defer s.notify.close()
