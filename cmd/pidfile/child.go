@@ -6,8 +6,9 @@ package main
 // that another user cannot make status name a process: the file must be
 // owned by the pidfile's owner and writable by nobody else, and the PID
 // in it must be a child of the pidfile's holder that leads its own process
-// group (as the supervisor starts CMD; orphans that the supervisor reaps
-// lead none).
+// group, as the supervisor starts CMD. (An orphan that the supervisor reaps
+// may lead a group too, after setsid; but the supervisor writes only the
+// PID of the CMD it started, and empties the file once it has reaped it.)
 
 // childSuffix names a supervisor's child file: PATH + childSuffix.
 const childSuffix = ".child"

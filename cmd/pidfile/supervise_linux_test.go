@@ -116,9 +116,10 @@ func TestSuperviseKeepsTheLockFromWorkers(t *testing.T) {
 	p = pidsIn(t, pids, 2)
 	for _, pid := range p {
 		// Nothing of the supervisor's: standard input, and output to
-		// /dev/null (-detach without -log), and no other descriptor.
+		// /dev/null (-detach without -log), and no other descriptor
+		// but the one of PATH.child that holds its lock (cmdGuard).
 		for fd, target := range openFDs(t, pid) {
-			if target == path || fd > 2 {
+			if target == path || fd > 2 && !(fd == 3 && target == path+childSuffix) {
 				t.Errorf("process %d has descriptor %d open, to %s", pid, fd, target)
 			}
 		}
@@ -732,7 +733,7 @@ func TestSuperviseKeepsTheCallersDescriptors(t *testing.T) {
 		}
 	}
 	for fd, target := range openFDs(t, child) {
-		if fd > 2 {
+		if fd > 2 && !(fd == 3 && target == path+childSuffix) {
 			t.Errorf("CMD has descriptor %d open, to %s", fd, target)
 		}
 	}
@@ -808,5 +809,42 @@ func TestSuperviseChildFileOfAnotherUser(t *testing.T) {
 	must(t, os.Rename(forged, path+".child"))
 	if r := pidfileCmd(t, "status", "-json", path); strings.Contains(r.stdout, `"child"`) {
 		t.Errorf("status -json: %s; want no child from a file that others may write", r.stdout)
+	}
+}
+
+// A CMD that changes its own user (setpriv here; memcached -u, su) loses its
+// parent-death signal, and outlives a supervisor that is killed. The next
+// supervisor must not start a second CMD beside it: CMD still holds the
+// lock of PATH.child that it inherited.
+func TestSuperviseNoSecondBesideAnOrphan(t *testing.T) {
+	testproc.RequireRoot(t)
+	dir := t.TempDir()
+	must(t, os.Chmod(filepath.Dir(dir), 0o755))
+	must(t, os.Chmod(dir, 0o777))
+	path, pids := filepath.Join(dir, "d.pid"), filepath.Join(dir, "pids")
+	mark := marker()
+	setpriv := testproc.LookTool(t, "setpriv")
+	script := `echo $$ >> "$1"; exec "$2" --reuid=65534 --regid=65534 --clear-groups sleep 3600 "$0"`
+	sup := supervised(t, path, mark, nil, "sh", "-c", script, mark, pids, setpriv)
+	first := pidsIn(t, pids, 1)[0]
+	// setpriv has changed the user once CMD runs as 65534.
+	for deadline := time.Now().Add(60 * time.Second); uidLines(t, first)["Uid"] != "65534 65534 65534 65534"; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("CMD never ran as 65534")
+		}
+	}
+	syscall.Kill(sup.pid, syscall.SIGKILL)
+	sup.wait(t)
+	if syscall.Kill(first, 0) != nil {
+		t.Skip("this kernel ended CMD with its supervisor although it changed its user")
+	}
+	mark2 := marker()
+	t.Cleanup(func() { startedWith(t, mark2) })
+	r := pidfileCmd(t, "run", "-supervise", "-detach", path, "--", "sleep", mark2)
+	if r.code == 0 || !strings.Contains(r.stderr, "still runs holding") {
+		t.Errorf("a second supervisor beside an orphaned CMD: exit %d, stdout %q, stderr %q; want a failure saying CMD still runs", r.code, r.stdout, r.stderr)
+	}
+	if startedWith(t, mark2) {
+		t.Error("a second CMD was started beside the first")
 	}
 }
