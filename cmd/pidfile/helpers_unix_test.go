@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-pidfile/pidfile/internal/testproc"
@@ -60,6 +61,18 @@ func runRole(role, path, arg string) int {
 		if os.Getenv("PIDFILE_CMD_TEST_ONCE") != "" {
 			return 0
 		}
+		for {
+			time.Sleep(time.Hour) // until it is stopped
+		}
+	case "joingroup":
+		// Try to move into the parent's process group (a supervisor's),
+		// out of the reach of a KILL to CMD's group; say how it went,
+		// then live on.
+		pgid, err := syscall.Getpgid(os.Getppid())
+		if err == nil {
+			err = syscall.Setpgid(0, pgid)
+		}
+		fmt.Fprintf(os.Stderr, "setpgid: %v\n", err)
 		for {
 			time.Sleep(time.Hour) // until it is stopped
 		}

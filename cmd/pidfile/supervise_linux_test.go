@@ -848,3 +848,25 @@ func TestSuperviseNoSecondBesideAnOrphan(t *testing.T) {
 		t.Error("a second CMD was started beside the first")
 	}
 }
+
+// CMD cannot move itself into the supervisor's process group, where the
+// KILL to its own group would not reach it: it runs in a session of its
+// own, and a process may join only a group of its session.
+func TestSuperviseCMDCannotJoinTheSupervisorsGroup(t *testing.T) {
+	dir := t.TempDir()
+	path, log := filepath.Join(dir, "d.pid"), filepath.Join(dir, "log")
+	mark := marker()
+	supervised(t, path, mark, []string{"-log", log, "-env", roleEnv + "=joingroup"}, bin, mark)
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
+		b, _ := os.ReadFile(log)
+		if _, said, ok := strings.Cut(string(b), "setpgid: "); ok {
+			if !strings.HasPrefix(said, "operation not permitted") {
+				t.Errorf("CMD's setpgid into the supervisor's group: %q; want EPERM", strings.SplitN(said, "\n", 2)[0])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("CMD never said how its setpgid went; the log holds %q", b)
+		}
+	}
+}
