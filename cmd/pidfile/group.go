@@ -116,5 +116,20 @@ func endGroup(g *processGroup, wait time.Duration) error {
 	return errors.New("the process group is not empty after KILL")
 }
 
+// signal sends sig (a syscall.Signal) to the group.
+func (g *processGroup) signal(sig os.Signal) error { return g.send(sig.(syscall.Signal)) }
+
+// alive reports whether the group has a member (a zombie counts).
+func (g *processGroup) alive() (bool, error) {
+	switch err := g.send(0); err {
+	case nil:
+		return true, nil
+	case errGroupGone:
+		return false, nil
+	default:
+		return false, err
+	}
+}
+
 // errNotLeader: the process does not lead its process group.
 var errNotLeader = errors.New("the process does not lead its process group")

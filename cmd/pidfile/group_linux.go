@@ -58,21 +58,6 @@ func (g *processGroup) send(sig syscall.Signal) error {
 	return os.NewSyscallError("pidfd_send_signal", err)
 }
 
-// signal sends sig (a syscall.Signal) to the group.
-func (g *processGroup) signal(sig os.Signal) error { return g.send(sig.(syscall.Signal)) }
-
-// alive reports whether the group has a member (a zombie counts).
-func (g *processGroup) alive() (bool, error) {
-	switch err := g.send(0); err {
-	case nil:
-		return true, nil
-	case errGroupGone:
-		return false, nil
-	default:
-		return false, err
-	}
-}
-
 // leaderAlive reports whether the leader has not exited: a pidfd is
 // readable once its process has.
 func (g *processGroup) leaderAlive() bool {

@@ -4,7 +4,7 @@ package main
 
 import (
 	"errors"
-	"os"
+	"syscall"
 )
 
 // processGroup: no process groups here; SignalGroup refuses first.
@@ -12,7 +12,6 @@ type processGroup struct{ pgid int }
 
 func pinGroup(int) (*processGroup, error) { return nil, errors.ErrUnsupported }
 
-func (*processGroup) signal(os.Signal) error { return errors.ErrUnsupported }
-func (*processGroup) alive() (bool, error)   { return false, errors.ErrUnsupported }
-func (*processGroup) leaderAlive() bool      { return false }
-func (*processGroup) close()                 {}
+func (*processGroup) send(syscall.Signal) error { return errors.ErrUnsupported }
+func (*processGroup) leaderAlive() bool         { return false }
+func (*processGroup) close()                    {}

@@ -37,19 +37,6 @@ func (g *processGroup) send(sig syscall.Signal) error {
 	}
 }
 
-func (g *processGroup) signal(sig os.Signal) error { return g.send(sig.(syscall.Signal)) }
-
-func (g *processGroup) alive() (bool, error) {
-	switch err := g.send(0); err {
-	case nil:
-		return true, nil
-	case errGroupGone:
-		return false, nil
-	default:
-		return false, err
-	}
-}
-
 // leaderAlive: the leader exists and still leads its group. A zombie
 // counts: its PID is not free yet.
 func (g *processGroup) leaderAlive() bool {
