@@ -22,8 +22,6 @@ func signalNumber(int) (os.Signal, bool) { return nil, false }
 
 var killSignal = os.Kill
 
-// groupAlive: no process groups here.
-func groupAlive(int) bool { return false }
 
 // exitText says how a process ended: run, which starts processes, is not
 // supported here.

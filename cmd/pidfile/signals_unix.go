@@ -42,13 +42,6 @@ var killSignal = syscall.SIGKILL
 // CMD.
 var resetToDefault = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU}
 
-// groupAlive reports whether process group pgid has a member, a zombie
-// that its parent has not reaped yet among them.
-func groupAlive(pgid int) bool {
-	err := syscall.Kill(-pgid, 0)
-	return err == nil || err == syscall.EPERM
-}
-
 // exitText says how a process ended.
 func exitText(ps *os.ProcessState) string { return waitText(ps.Sys().(syscall.WaitStatus)) }
 

@@ -30,8 +30,6 @@ func signalNumber(n int) (os.Signal, bool) {
 	return nil, false
 }
 
-// groupAlive: no process groups here.
-func groupAlive(int) bool { return false }
 
 // exitText says how a process ended: run, which starts processes, is not
 // supported here.
