@@ -20,10 +20,6 @@ import (
 // errGroupGone: the group has no member left; nothing was signalled.
 var errGroupGone = errors.New("the process group is empty")
 
-// errGroupUnproven: the group's leader has exited, and this system cannot
-// tell its group from a new one with the same ID; nothing was signalled.
-var errGroupUnproven = errors.New("its leader has exited, and its process group cannot be told from a new one with the same ID; nothing was signalled")
-
 // signalZero checks that a process exists and sends nothing.
 const signalZero = syscall.Signal(0)
 
@@ -130,6 +126,3 @@ func (g *processGroup) alive() (bool, error) {
 		return false, err
 	}
 }
-
-// errNotLeader: the process does not lead its process group.
-var errNotLeader = errors.New("the process does not lead its process group")

@@ -22,7 +22,6 @@ func signalNumber(int) (os.Signal, bool) { return nil, false }
 
 var killSignal = os.Kill
 
-
 // exitText says how a process ended: run, which starts processes, is not
 // supported here.
 func exitText(ps *os.ProcessState) string { return "exited with status " + strconv.Itoa(ps.ExitCode()) }

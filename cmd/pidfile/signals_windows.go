@@ -30,7 +30,6 @@ func signalNumber(n int) (os.Signal, bool) {
 	return nil, false
 }
 
-
 // exitText says how a process ended: run, which starts processes, is not
 // supported here.
 func exitText(ps *os.ProcessState) string { return "exited with status " + strconv.Itoa(ps.ExitCode()) }
