@@ -10,7 +10,7 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"strconv"
@@ -162,14 +162,22 @@ func (e *environment) inherit() error {
 		return fmt.Errorf("%s is missing: this process is started only by pidfile run", resolvedEnv)
 	}
 	os.Unsetenv(resolvedEnv)
-	return json.Unmarshal([]byte(v), &e.assigned)
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return fmt.Errorf("%s: %v", resolvedEnv, err)
+	}
+	e.assigned = nil
+	if len(b) > 0 {
+		e.assigned = strings.Split(string(b), "\x00")
+	}
+	return nil
 }
 
 // passOn is resolvedEnv=SETTINGS, for the environment of a process that
-// this one starts to run CMD.
+// this one starts to run CMD: the settings joined by NUL, which none can
+// hold, in base64, which keeps every byte of a value (JSON would not).
 func (e *environment) passOn() string {
-	b, _ := json.Marshal(e.assigned)
-	return resolvedEnv + "=" + string(b)
+	return resolvedEnv + "=" + base64.StdEncoding.EncodeToString([]byte(strings.Join(e.assigned, "\x00")))
 }
 
 // environ returns env with the settings made, in order.

@@ -88,3 +88,37 @@ func TestSuperviseReadsEnvFileOnce(t *testing.T) {
 		t.Errorf("CMD's runs saw FOO as %q; want the first reading twice", b)
 	}
 }
+
+// Settings reach CMD byte for byte, also through the processes that run
+// -detach and a supervisor start: a value that is not UTF-8 among them.
+func TestRunEnvironmentKeepsEveryByte(t *testing.T) {
+	dir := t.TempDir()
+	env := filepath.Join(dir, "env")
+	must(t, os.WriteFile(env, []byte("LATIN=caf\xe9\nEMPTY=\n"), 0o600))
+	out := filepath.Join(dir, "out")
+	for _, flags := range [][]string{{"-detach"}, {"-supervise", "-detach"}} {
+		path := filepath.Join(dir, "d.pid")
+		stopAtEnd(t, path)
+		args := append(append([]string{"run"}, flags...), "-env-file", env, "-env", "FLAG=\xff", path, "--",
+			"sh", "-c", `printf '%s|%s|%s' "$LATIN" "$FLAG" "${EMPTY-unset}" > "$0.new" && mv "$0.new" "$0"; exec sleep 3600`, out)
+		r := pidfileCmd(t, args...)
+		if r.code != 0 {
+			t.Fatalf("run %v: exit %d, %q", flags, r.code, r.stderr)
+		}
+		said := func() string {
+			for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				if b, err := os.ReadFile(out); err == nil {
+					return string(b)
+				}
+			}
+			return ""
+		}
+		if got := said(); got != "caf\xe9|\xff|" {
+			t.Errorf("run %v: CMD saw %q, want %q", flags, got, "caf\xe9|\xff|")
+		}
+		if r := pidfileCmd(t, "stop", path); r.code != 0 {
+			t.Errorf("stop: exit %d, %q", r.code, r.stderr)
+		}
+		os.Remove(out)
+	}
+}
