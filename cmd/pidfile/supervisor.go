@@ -19,7 +19,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"strconv"
 	"syscall"
 	"time"
 )
@@ -239,107 +238,6 @@ func (s *supervisor) notStarted(format string, a ...any) int {
 	return s.r.fail(exitNotStarted, "pidfile run: "+format, a...)
 }
 
-// start starts CMD through this program, in a session of its own, with
-// KILL as its parent-death signal, and nothing of this process's
-// descriptors but standard input, CMD's output, -ready fd:N, and after them
-// a read-only descriptor of PATH.child that holds its lock (cmdGuard).
-func (s *supervisor) start() (int, error) {
-	guard, err := s.cmdGuard()
-	if err != nil {
-		return 0, err
-	}
-	if guard != nil {
-		defer guard.Close() // the child has it; the lock stays with CMD's tree
-	}
-	files := []uintptr{0, s.out.Fd(), s.out.Fd()}
-	var readyW *os.File
-	if s.l.readyFD > 0 {
-		r, w, err := os.Pipe()
-		if err != nil {
-			return 0, err
-		}
-		s.readyPipe(r)
-		readyW = w
-		for len(files) <= s.l.readyFD {
-			files = append(files, ^uintptr(0)) // closed in the child
-		}
-		files[s.l.readyFD] = w.Fd()
-	}
-	if guard != nil {
-		files = append(files, guard.Fd())
-	}
-	argv := append([]string{s.self, supervisedCmd, strconv.Itoa(os.Getpid())}, s.l.args...)
-	if s.heard != nil {
-		s.heard.starting()
-	}
-	// CMD leads a session of its own, not only a group: a process may join
-	// only a group of its own session, so nothing of CMD's can move into
-	// the supervisor's group and out of the reach of the group's KILL.
-	pid, err := syscall.ForkExec(s.self, argv, &syscall.ProcAttr{
-		Env:   s.env,
-		Files: files,
-		Sys:   &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL},
-	})
-	if s.heard != nil {
-		s.heard.started(pid)
-	}
-	if readyW != nil {
-		readyW.Close() // the child has it; the pipe ends with CMD
-	}
-	if err != nil {
-		return 0, err
-	}
-	// Pinned before CMD can be reaped: its group is signalled only
-	// through the pin, never by an ID that may be reused.
-	if s.group, err = pinGroup(pid); err != nil {
-		syscall.Kill(pid, syscall.SIGKILL)
-		s.reapNow(pid)
-		return 0, fmt.Errorf("cannot pin its process group: %w", err)
-	}
-	s.child.set(pid)
-	s.say("started %s as process %d", s.l.argv[0], pid)
-	return pid, nil
-}
-
-// cmdGuard takes, on a new open file description of PATH.child, the lock
-// that each CMD inherits: it is held while CMD, or any process that
-// inherited it from CMD, runs. The kernel clears the parent-death signal
-// when CMD changes its own credentials (setuid, a set-user-ID program), so
-// a CMD can outlive a supervisor that was killed; its lock keeps the next
-// supervisor from starting a second CMD beside it. It returns nil where
-// there is no PATH.child (status is told so at the start).
-func (s *supervisor) cmdGuard() (*os.File, error) {
-	if s.child == nil {
-		return nil, nil
-	}
-	name := s.l.path + childSuffix
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	if !sameFile(f, s.child.f) {
-		f.Close()
-		return nil, fmt.Errorf("%s was replaced since this supervisor opened it", name)
-	}
-	switch err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err {
-	case nil:
-		return f, nil
-	case syscall.EWOULDBLOCK:
-		f.Close()
-		return nil, fmt.Errorf("a previous CMD, or a process that it started, still runs holding %s's lock (did it change its user, which ends its parent-death signal?): a second CMD is not started beside it", name)
-	default:
-		f.Close()
-		return nil, os.NewSyscallError("flock", err)
-	}
-}
-
-// sameFile reports whether a and b are open on one file.
-func sameFile(a, b *os.File) bool {
-	sa, err1 := a.Stat()
-	sb, err2 := b.Stat()
-	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
-}
-
 // watch waits for CMD (process pid) to exit, forwarding signals and
 // watching its readiness meanwhile; it returns how CMD ended and, if it was
 // ended for not being ready, why.
@@ -463,88 +361,6 @@ func (s *supervisor) firstStarted() {
 		s.r.status = nil
 	}
 	s.tellParent("READY=1")
-}
-
-// reap reaps every child that has exited (CMD, and orphans of its tree that
-// the kernel gave this process), and returns CMD's status once it is among
-// them.
-func (s *supervisor) reap(pid int) (syscall.WaitStatus, bool) {
-	var cmd syscall.WaitStatus
-	found := false
-	for {
-		var ws syscall.WaitStatus
-		p, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-		if err == syscall.EINTR {
-			continue
-		}
-		if p <= 0 || err != nil {
-			return cmd, found
-		}
-		if p == pid {
-			cmd, found = ws, true
-		}
-	}
-}
-
-// endGroup ends what is left of CMD's process group (pgid, CMD's PID): TERM,
-// then KILL after -stop-timeout; it returns once the group is empty, every
-// orphan reaped. Stop requests meanwhile are remembered.
-func (s *supervisor) endGroup(pgid int) {
-	defer s.group.close()
-	s.reap(0)
-	if !s.groupAlive() {
-		return
-	}
-	s.say("ending what is left of process group %d", pgid)
-	s.group.send(syscall.SIGTERM)
-	wait := s.groupWait()
-	kill := time.After(wait)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for s.groupAlive() {
-		select {
-		case sig := <-s.sigs:
-			if stopSignals[sig] && !s.stopping {
-				s.stopRequested()
-				wait = s.groupWait()
-				kill = time.After(wait)
-			}
-		case <-s.chld:
-		case <-tick.C:
-		case <-kill:
-			s.say("process group %d is not empty after %v; sending KILL", pgid, wait)
-			s.group.send(syscall.SIGKILL)
-		}
-		s.reap(0)
-	}
-}
-
-// groupAlive reports whether the current CMD's group has a member left; a
-// group that cannot be told (a kernel older than 6.9, its leader reaped)
-// counts as empty: nothing can be sent to it any more.
-func (s *supervisor) groupAlive() bool {
-	alive, err := s.group.alive()
-	return alive && err == nil
-}
-
-// reapNow waits for child pid, which is ending.
-func (s *supervisor) reapNow(pid int) {
-	var ws syscall.WaitStatus
-	for {
-		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
-			return
-		}
-	}
-}
-
-// groupWait is how long what is left of CMD's group has before KILL:
-// -stop-timeout, but after a stop request what is left of it, so that the
-// whole stop takes no longer than that.
-func (s *supervisor) groupWait() time.Duration {
-	if s.stopping {
-		return max(min(s.l.sup.stopTimeout, time.Until(s.stopBy)), 0)
-	}
-	return s.l.sup.stopTimeout
 }
 
 // stopRequested records a stop request, and tells systemd.
