@@ -68,8 +68,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -233,72 +231,6 @@ func version() string {
 		return bi.Main.Version
 	}
 	return "(unknown)"
-}
-
-// subcommand is one subcommand's flag set and the way it reports a usage
-// error.
-type subcommand struct {
-	*flag.FlagSet
-	stderr    io.Writer
-	usageExit int
-	help      func(io.Writer)
-}
-
-func newSubcommand(name string, stdout, stderr io.Writer, usageExit int) *subcommand {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	// The flag package would print its error and the whole usage to
-	// stderr; parse prints one line instead, and the usage only for -h.
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	c := &subcommand{FlagSet: fs, stderr: stderr, usageExit: usageExit}
-	c.help = func(w io.Writer) {
-		cmd := subcommandNamed(name)
-		fmt.Fprintf(w, "usage: pidfile %s %s\n%s", name, cmd.synopsis, cmd.help)
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
-	return c
-}
-
-// parse parses args and wants a PATH, and nothing after it if onlyPath. It
-// returns an exit status and false if the command must stop: -h prints the
-// usage to stdout and succeeds; anything else is a usage error.
-func (c *subcommand) parse(args []string, stdout io.Writer, onlyPath bool) (int, bool) {
-	err := c.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		c.help(stdout)
-		return exitOK, false
-	}
-	if err != nil {
-		return c.fail(err.Error()), false
-	}
-	if c.NArg() == 0 {
-		return c.fail("missing PATH"), false
-	}
-	if c.Arg(0) == "" {
-		// An unset variable in a script: no file, so nothing would seem
-		// to run, and stop would succeed.
-		return c.fail("empty PATH"), false
-	}
-	if onlyPath && c.NArg() > 1 {
-		return c.fail("more than one PATH"), false
-	}
-	return 0, true
-}
-
-// fail reports a usage error in one line and returns the usage exit status.
-func (c *subcommand) fail(msg string) int {
-	sayf(c.stderr, "pidfile %s: %s (see 'pidfile %s -h')", c.Name(), msg, c.Name())
-	return c.usageExit
-}
-
-// negative reports a usage error for a negative duration of flag name.
-func (c *subcommand) negative(name string, d time.Duration) (int, bool) {
-	if d < 0 {
-		return c.fail("negative -" + name), true
-	}
-	return 0, false
 }
 
 // sayf writes one line to w: the message, with its control characters

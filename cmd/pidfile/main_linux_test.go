@@ -252,3 +252,37 @@ func holderTermedDecoyNot(t *testing.T, holder, decoy *daemon) {
 	default:
 	}
 }
+
+// A flag after PATH is refused as such, not run as CMD or taken for a
+// second PATH; after "--" it is CMD's.
+func TestFlagsGoBeforePath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	mark := marker()
+	for _, args := range [][]string{
+		{"run", path, "-detach", "--", "sleep", mark},
+		{"run", path, "--detach=true", "--", "sleep", mark},
+		{"status", path, "-json"},
+		{"stop", path, "-timeout", "1"},
+	} {
+		r := pidfileCmd(t, args...)
+		if r.code == 0 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "flags go before PATH") {
+			t.Errorf("%q: exit %d, stderr %q; want a usage error saying flags go before PATH", args, r.code, r.stderr)
+		}
+	}
+	checkNothingLeft(t, mark, path)
+	if r := pidfileCmd(t, "run", path, "--", "sh", "-c", "echo $0", "-detach"); r.code != 0 || r.stdout != "-detach\n" {
+		t.Errorf("run PATH -- sh -c 'echo $0' -detach: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// Durations take a bare number of seconds, as start-stop-daemon's do.
+func TestDurationsInSeconds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	startRun(t, path)
+	if r := pidfileCmd(t, "wait", "-timeout", "0.2", path); r.code != 1 || !strings.Contains(r.stderr, "still held after 200ms") {
+		t.Errorf("wait -timeout 0.2: exit %d, stderr %q; want 1 after 200ms", r.code, r.stderr)
+	}
+	if r := pidfileCmd(t, "stop", "-timeout", "10", path); r.code != 0 {
+		t.Errorf("stop -timeout 10: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

@@ -61,21 +61,26 @@ func parseRestart(s string) (restartPolicy, error) {
 // maxLogKeep bounds -log-keep: each rotation renames every kept file.
 const maxLogKeep = 1000
 
-// parseSize parses -log-size: a number of bytes, or with a suffix K, M or G
-// (powers of 1024).
+// parseSize parses -log-size: a number of bytes, or with a unit K, M or G
+// (powers of 1024), in either case, alone or followed by B or iB: 10M,
+// 10m, 10MB and 10MiB are all ten MiB.
 func parseSize(s string) (int64, error) {
 	n, unit := s, int64(1)
-	switch {
-	case strings.HasSuffix(s, "K"):
-		n, unit = s[:len(s)-1], 1<<10
-	case strings.HasSuffix(s, "M"):
-		n, unit = s[:len(s)-1], 1<<20
-	case strings.HasSuffix(s, "G"):
-		n, unit = s[:len(s)-1], 1<<30
+	u := strings.ToUpper(s)
+	for suffix, size := range map[string]int64{"K": 1 << 10, "M": 1 << 20, "G": 1 << 30} {
+		for _, form := range []string{suffix + "IB", suffix + "B", suffix} {
+			if strings.HasSuffix(u, form) {
+				n, unit = s[:len(s)-len(form)], size
+				break
+			}
+		}
+		if unit > 1 {
+			break
+		}
 	}
 	v, err := strconv.ParseInt(n, 10, 64)
 	if err != nil || v <= 0 || v > (1<<62)/unit {
-		return 0, fmt.Errorf("-log-size %s: want a positive number of bytes, with K, M or G for KiB, MiB or GiB", s)
+		return 0, fmt.Errorf("-log-size %s: want a positive number of bytes, with K, M or G for KiB, MiB or GiB (10M, 10MB)", s)
 	}
 	return v * unit, nil
 }
