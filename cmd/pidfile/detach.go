@@ -89,6 +89,10 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 	}
 	defer status.Close()
 	child := exec.Command(self, append([]string{detachedRun}, args...)...)
+	// Its command line reads "pidfile _detached-run [FLAGS] PATH -- CMD":
+	// what ps shows of a detached supervisor, whatever path this program
+	// was started by (/proc/self/exe on Linux).
+	child.Args[0] = "pidfile"
 	child.Env = os.Environ()
 	child.Stdin, child.Stdout, child.Stderr = null, out, out
 	// A supervisor waits for CMD's readiness itself; otherwise this

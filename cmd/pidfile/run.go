@@ -225,6 +225,9 @@ func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
 		// blocked, whatever the caller ignored or blocked (nohup, a
 		// shell's &, an init system's mask).
 		resetSignals()
+		// A detached supervisor is "pidfile" to ps -C and pgrep, not
+		// "exe" (this program was started as /proc/self/exe).
+		nameProcess("pidfile")
 	}
 	if l.sup != nil {
 		return l.supervise(r)

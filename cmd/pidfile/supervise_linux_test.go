@@ -870,3 +870,22 @@ func TestSuperviseCMDCannotJoinTheSupervisorsGroup(t *testing.T) {
 		}
 	}
 }
+
+// A detached supervisor shows as pidfile (ps -C pidfile, pgrep pidfile
+// find it), and its command line says what it supervises.
+func TestDetachedSupervisorShowsAsPidfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	mark := marker()
+	sup := supervised(t, path, mark, nil, "sleep", mark)
+	if b := mustRead(t, fmt.Sprintf("/proc/%d/comm", sup.pid)); string(b) != "pidfile\n" {
+		t.Errorf("the supervisor's name is %q, want pidfile", b)
+	}
+	b := mustRead(t, fmt.Sprintf("/proc/%d/cmdline", sup.pid))
+	if args := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00"); args[0] != "pidfile" || args[len(args)-2] != "sleep" || args[len(args)-1] != mark {
+		t.Errorf("the supervisor's command line is %q; want pidfile ... sleep %s", args, mark)
+	}
+	out, err := exec.Command(testproc.LookTool(t, "pgrep"), "-x", "pidfile").Output()
+	if err != nil || !strings.Contains("\n"+string(out), "\n"+strconv.Itoa(sup.pid)+"\n") {
+		t.Errorf("pgrep -x pidfile found %q, not the supervisor %d", out, sup.pid)
+	}
+}
