@@ -13,12 +13,15 @@ package main
 // childSuffix names a supervisor's child file: PATH + childSuffix.
 const childSuffix = ".child"
 
-// supervisedChild is the PID of the CMD that holder, the holder of the
-// pidfile path, supervises now, or 0 if there is none or it cannot be told.
-func supervisedChild(path string, holder int) int {
-	pid, ok := childFileSays(path+childSuffix, path)
-	if !ok || !isSupervisedChild(holder, pid) {
-		return 0
+// supervisedService is what the supervisor that holds the pidfile path,
+// process holder, says of its service, as far as the kernel confirms it:
+// the file must be written by that supervisor, and a running CMD must be
+// its child that leads its own group. False where there is none, or it
+// cannot be told (elsewhere than on Linux).
+func supervisedService(path string, holder int) (service, bool) {
+	s, ok := childFileSays(path+childSuffix, path)
+	if !ok || s.Supervisor != holder || s.State == serviceRunning && !isSupervisedChild(holder, s.PID) {
+		return service{}, false
 	}
-	return pid
+	return s, true
 }

@@ -5,30 +5,27 @@ import (
 	"os"
 	"strconv"
 	"syscall"
-
-	"github.com/go-pidfile/pidfile"
 )
 
 // childFileSays reads a supervisor's child file, if it is one that only the
 // owner of the pidfile path can have written.
-func childFileSays(file, path string) (int, bool) {
+func childFileSays(file, path string) (service, bool) {
 	var pst, st syscall.Stat_t
 	if syscall.Lstat(path, &pst) != nil {
-		return 0, false
+		return service{}, false
 	}
 	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return 0, false
+		return service{}, false
 	}
 	defer f.Close()
 	if syscall.Fstat(int(f.Fd()), &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG ||
 		st.Uid != pst.Uid || st.Mode&0o022 != 0 || st.Nlink != 1 {
-		return 0, false
+		return service{}, false
 	}
-	buf := make([]byte, 32)
+	buf := make([]byte, maxServiceText)
 	n, _ := f.ReadAt(buf, 0)
-	pid, err := pidfile.ParsePID(buf[:n])
-	return pid, err == nil
+	return decodeService(string(buf[:n]))
 }
 
 // isSupervisedChild says whether process pid is a child of process holder

@@ -6,6 +6,6 @@ package main
 // as cheaply (FreeBSD's kinfo_proc is not in x/sys), so it names no child:
 // an unconfirmed PID is never printed.
 
-func childFileSays(string, string) (int, bool) { return 0, false }
-func isSupervisedChild(int, int) bool          { return false }
-func onlyZombies(int) bool                     { return false }
+func childFileSays(string, string) (service, bool) { return service{}, false }
+func isSupervisedChild(int, int) bool              { return false }
+func onlyZombies(int) bool                         { return false }

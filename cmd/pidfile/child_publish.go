@@ -8,7 +8,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"syscall"
 )
 
@@ -35,22 +34,18 @@ func openChildFile(path string, perm os.FileMode) (*childFile, error) {
 	return &childFile{f}, nil
 }
 
-// set publishes pid (0: none).
-func (c *childFile) set(pid int) {
+// publish writes what the supervisor says of its service.
+func (c *childFile) publish(s service) {
 	if c == nil {
 		return
 	}
-	content := ""
-	if pid > 0 {
-		content = strconv.Itoa(pid) + "\n"
-	}
 	c.f.Truncate(0)
-	c.f.WriteAt([]byte(content), 0)
+	c.f.WriteAt([]byte(s.encode()), 0)
 }
 
 func (c *childFile) close() {
 	if c != nil {
-		c.set(0)
+		c.f.Truncate(0)
 		c.f.Close()
 	}
 }

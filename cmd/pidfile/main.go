@@ -50,7 +50,8 @@
 // status follows the LSB init-script convention: 0 running (the PID is
 // printed, or, where the holder cannot be named, why not), 1 not running but
 // the pidfile exists, 3 not running and no pidfile, 4 unknown (the reason is
-// printed on standard error; this includes bad arguments).
+// printed on standard error; this includes bad arguments), and 150 for a
+// supervisor (run -supervise) that runs while its CMD does not (restarting).
 //
 // pid prints the holder's PID: 0 running, 1 not running, 2 usage error, 4
 // error (also for a holder that cannot be named). status and pid take the PID from the kernel's lock table where
@@ -89,8 +90,12 @@ const (
 	exitNoFile     = 3 // status
 	exitNotStarted = 3 // run -detach: CMD exited at once, does not hold PATH, or was not ready
 	exitUnknown    = 4
-	exitCannotExec = 126
-	exitNotFound   = 127
+	// exitServiceDown: status of a supervisor (run -supervise) that runs
+	// while its CMD does not (restarting, starting, stopping); LSB leaves
+	// 150 to 199 to applications.
+	exitServiceDown = 150
+	exitCannotExec  = 126
+	exitNotFound    = 127
 )
 
 func main() {
@@ -127,9 +132,11 @@ func commands() []command {
 			cmdStop},
 		{"status", "[-json] PATH",
 			"Tell whether a process holds PATH, printing its PID if so (or, where the\n" +
-				"holder cannot be named, why not).\n" +
+				"holder cannot be named, why not); for a supervisor (run -supervise), also\n" +
+				"whether its CMD runs, or when it restarts.\n" +
 				"Exit status (LSB): 0 running, 1 not running but PATH exists,\n" +
-				"3 not running and no PATH, 4 unknown (also for usage errors).\n",
+				"3 not running and no PATH, 4 unknown (also for usage errors),\n" +
+				"150 the supervisor runs, its CMD does not.\n",
 			cmdStatus},
 		{"pid", "[-json] PATH",
 			"Print the PID of the process that holds PATH.\n" +
@@ -156,11 +163,12 @@ With -detach, CMD runs as a daemon: in a session of its own with no
 controlling terminal, standard input from /dev/null, standard output and error
 to /dev/null or the -log file, and none of this process's other descriptors.
 run returns once CMD runs holding PATH, prints CMD's PID, and exits 0; if it
-cannot get there, it says why on standard error and leaves nothing running and
-no lock held.
+cannot get there, it says why on standard error, ends CMD's process group, and
+exits 3 once nothing is left running and no lock held (4, naming it, if a
+process that left the group still holds PATH).
 
 With -supervise (Linux and FreeBSD), run stays as CMD's supervisor: it holds
-PATH, which names it, and runs CMD as its child in a process group of its
+PATH, which names it, and runs CMD as its child in a session of its
 own, without the lock's descriptor, so that no worker CMD forks can keep the
 lock after CMD is gone. TERM, INT, QUIT, HUP, USR1, USR2 and WINCH are passed
 to CMD; TERM, INT and QUIT are stop requests. When CMD exits, what is left in

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/go-pidfile/pidfile"
 )
@@ -18,8 +19,11 @@ type state struct {
 	PID    int    `json:"pid,omitempty"`
 	Source string `json:"source,omitempty"` // content or kernel
 	Child  int    `json:"child,omitempty"`  // the CMD that a supervisor (run -supervise) runs now
-	Error  string `json:"error,omitempty"`
-	err    error  // why the PID cannot be told, for errors.Is
+	// Service is what a supervisor says of its CMD (run -supervise):
+	// running, or restarting, and since when.
+	Service *service `json:"service,omitempty"`
+	Error   string   `json:"error,omitempty"`
+	err     error    // why the PID cannot be told, for errors.Is
 }
 
 // look reads path as status and pid report it: with ReadExact, so that
@@ -50,7 +54,9 @@ func look(path string) state {
 		s.State = "not-running"
 	case pidfile.LockedBy:
 		s.State, s.PID, s.Source = "running", r.PID, r.Source.String()
-		s.Child = supervisedChild(path, r.PID)
+		if svc, ok := supervisedService(path, r.PID); ok {
+			s.Service, s.Child = &svc, svc.PID
+		}
 	}
 	return s
 }
@@ -72,6 +78,9 @@ func (s state) print(asJSON bool, stdout, stderr io.Writer, cmd string) {
 		sayf(stdout, "pidfile status: %s: running; its PID cannot be told: %s", s.Path, s.Error)
 	case s.State == "running" && s.PID == 0:
 		sayf(stderr, "pidfile %s: %s: its PID cannot be told: %s", cmd, s.Path, s.Error)
+	case s.State == "running" && s.Service != nil && cmd == "status":
+		fmt.Fprintln(stdout, s.PID)
+		sayf(stdout, "pidfile status: %s: supervisor %d runs; %s", s.Path, s.PID, s.Service.describe(time.Now()))
 	case s.State == "running":
 		fmt.Fprintln(stdout, s.PID)
 	case s.State == "not-running":
@@ -107,6 +116,9 @@ func lookCommand(name string, exits map[string]int, usageExit int, args []string
 	s.print(*asJSON, stdout, stderr, name)
 	if name == "pid" && s.State == "running" && s.PID == 0 {
 		return exitUnknown // no PID to print
+	}
+	if name == "status" && s.Service != nil && s.Service.State != serviceRunning {
+		return exitServiceDown
 	}
 	return exits[s.State]
 }

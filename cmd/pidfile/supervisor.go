@@ -72,6 +72,8 @@ type supervisor struct {
 	readyGot chan string   // what it said: "" ready, or why not
 	stopping bool
 	stopBy   time.Time // with stopping: when CMD's group gets KILL
+	restarts int       // restarts in a row, for status
+	lastExit string    // how the last CMD ended, for status
 	started  bool      // the first CMD has started (and is ready, with -ready)
 }
 
@@ -142,6 +144,7 @@ func (l launch) supervise(r reporter) int {
 	if s.child, err = openChildFile(l.path, l.perm); err != nil {
 		s.say("status will not name CMD: %v", err)
 	}
+	s.publish(serviceStarting, 0, time.Time{})
 	defer s.child.close()
 	code = s.loop()
 	s.say("the supervisor exits with status %d", code)
@@ -164,7 +167,11 @@ func (s *supervisor) loop() int {
 		}
 		ws, notReady := s.watch(pid)
 		ran := time.Since(began)
-		s.child.set(0)
+		s.lastExit = "CMD " + waitText(ws)
+		if notReady != "" {
+			s.lastExit = "CMD " + notReady
+		}
+		s.publish(serviceStopping, 0, time.Time{})
 		code := statusCode(ws)
 		if notReady != "" {
 			s.say("process %d %s; it %s", pid, notReady, waitText(ws))
@@ -199,6 +206,8 @@ func (s *supervisor) loop() int {
 			return code
 		}
 		s.say("restarting %s in %v", s.l.argv[0], delay)
+		s.restarts = b.restarts
+		s.publish(serviceRestarting, 0, time.Now().Add(delay))
 		if !s.sleep(delay) {
 			return exitOK // a stop was requested meanwhile
 		}
@@ -361,6 +370,13 @@ func (s *supervisor) firstStarted() {
 		s.r.status = nil
 	}
 	s.tellParent("READY=1")
+}
+
+// publish says the service's state in PATH.child, for status: state, the
+// running CMD's PID, and for a restart when it is due.
+func (s *supervisor) publish(state string, pid int, next time.Time) {
+	s.child.publish(service{Supervisor: os.Getpid(), State: state, PID: pid, Since: time.Now(),
+		Restarts: s.restarts, LastExit: s.lastExit, NextStart: next})
 }
 
 // stopRequested records a stop request, and tells systemd.

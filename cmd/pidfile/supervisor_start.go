@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // start starts CMD through this program, in a session of its own, with
@@ -70,7 +71,7 @@ func (s *supervisor) start() (int, error) {
 		s.reapNow(pid)
 		return 0, fmt.Errorf("cannot pin its process group: %w", err)
 	}
-	s.child.set(pid)
+	s.publish(serviceRunning, pid, time.Time{})
 	s.say("started %s as process %d", s.l.argv[0], pid)
 	return pid, nil
 }
