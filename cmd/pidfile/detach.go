@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/go-pidfile/pidfile"
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
 )
 
 // detachedRun is the hidden subcommand that the child of run -detach runs.
@@ -106,27 +107,27 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 	}
 	files := make([]*os.File, last-2)
 	files[l.statusFD()-3] = w
-	var ready *os.File
+	var pipe *os.File // -ready fd:N: the read end
 	if waitsReady && l.readyFD > 0 {
 		var rw *os.File
-		if ready, rw, err = os.Pipe(); err != nil {
+		if pipe, rw, err = os.Pipe(); err != nil {
 			return fail("%v", err)
 		}
-		defer ready.Close()
+		defer pipe.Close()
 		files[l.readyFD-3] = rw // closed with w below
 	}
-	var notify *notifySocket
+	var notify *ready.Socket
 	if waitsReady && l.readyFD == readyNotify {
 		uid := -1
 		if l.account != nil {
 			uid = l.account.uid
 		}
-		if notify, err = newNotifySocket(l.path, uid); err != nil {
+		if notify, err = ready.NewSocket(l.path, uid); err != nil {
 			return fail("-ready notify: %v", err)
 		}
-		defer notify.close()
+		defer notify.Close()
 		// CMD's NOTIFY_SOCKET is this one, whatever this process got.
-		child.Env = setEnv(child.Env, "NOTIFY_SOCKET="+notify.address())
+		child.Env = setEnv(child.Env, "NOTIFY_SOCKET="+notify.Address())
 	}
 	child.Env = append(withoutEnv(child.Env, resolvedEnv), l.setup.passOn())
 	child.ExtraFiles = files
@@ -192,10 +193,10 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 		return fail("the detached process ended before it could execute the command (%v)", child.ProcessState)
 	}
 	pid := child.Process.Pid
-	if ready != nil || notify != nil {
+	if pipe != nil || notify != nil {
 		var why string
-		if ready != nil {
-			why = awaitReady(ready, l, exited, child)
+		if pipe != nil {
+			why = awaitReady(pipe, l, exited, child)
 		} else {
 			why = awaitNotify(notify, l, exited, child)
 		}

@@ -14,11 +14,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
 	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
 // notify sends one datagram to $NOTIFY_SOCKET, as sd_notify(3) does.
-func notify(msg string) error { return sendNotify(os.Getenv("NOTIFY_SOCKET"), msg) }
+func notify(msg string) error { return ready.Send(os.Getenv("NOTIFY_SOCKET"), msg) }
 
 // runRole plays role and returns the exit status. Lines for the test go to
 // stderr; stdin closing ends the role.
@@ -80,20 +81,20 @@ func runRole(role, path, arg string) int {
 		// Make a notify socket and say "addr ADDRESS"; at a line on
 		// stdin, send "self" to it from this process, then say "got
 		// DATAGRAM" for the first datagram that the socket lets through.
-		sock, err := newNotifySocket(path, -1)
+		sock, err := ready.NewSocket(path, -1)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "error", err)
 			return 1
 		}
-		defer sock.close()
-		fmt.Fprintf(os.Stderr, "addr %s\n", sock.address())
+		defer sock.Close()
+		fmt.Fprintf(os.Stderr, "addr %s\n", sock.Address())
 		var line [1]byte
 		os.Stdin.Read(line[:])
-		if err := sendNotify(sock.address(), "self"); err != nil {
+		if err := ready.Send(sock.Address(), "self"); err != nil {
 			fmt.Fprintln(os.Stderr, "error", err)
 			return 1
 		}
-		b, err := sock.receive(func(int) bool { return true })
+		b, err := sock.Receive(func(int) bool { return true })
 		fmt.Fprintf(os.Stderr, "got %s %v\n", b, err)
 		return 0
 	case "handoff":

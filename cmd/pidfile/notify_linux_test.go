@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
 	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
@@ -24,7 +25,7 @@ func TestNotifySocketIgnoresUnseenSenders(t *testing.T) {
 	if !ok {
 		t.Fatalf("the helper said %q", addr)
 	}
-	must(t, sendNotify(addr, "READY=1"))
+	must(t, ready.Send(addr, "READY=1"))
 	_, err := d.stdin.Write([]byte("\n"))
 	must(t, err)
 	if l := d.stderrLine(t); l != "got self <nil>" {

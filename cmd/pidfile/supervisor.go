@@ -21,6 +21,8 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
 )
 
 const superviseSupported = true
@@ -63,7 +65,7 @@ type supervisor struct {
 	out      *os.File // CMD's standard output and error: the log pipe, or this process's stderr
 	lines    io.Writer
 	logs     *logCopy // -log, or nil
-	notify   *notifySocket
+	notify   *ready.Socket
 	heard    *notifyBox
 	parent   string // the NOTIFY_SOCKET this process was given: READY=1 goes there
 	child    *childFile
@@ -134,11 +136,11 @@ func (l launch) supervise(r reporter) int {
 		if l.account != nil {
 			uid = l.account.uid
 		}
-		if s.notify, err = newNotifySocket(l.path, uid); err != nil {
+		if s.notify, err = ready.NewSocket(l.path, uid); err != nil {
 			return fail("-ready notify: %v", err)
 		}
-		defer s.notify.close()
-		s.env = append(s.env, "NOTIFY_SOCKET="+s.notify.address())
+		defer s.notify.Close()
+		s.env = append(s.env, "NOTIFY_SOCKET="+s.notify.Address())
 		s.heard = listen(s.notify)
 	}
 	if s.child, err = openChildFile(l.path, l.perm); err != nil {
@@ -252,8 +254,8 @@ func (s *supervisor) notStarted(format string, a ...any) int {
 // ended for not being ready, why.
 func (s *supervisor) watch(pid int) (syscall.WaitStatus, string) {
 	var (
-		startTimer <-chan time.Time // without -ready: the start check
-		readyDue   = time.Now().Add(s.l.readyTimeout)
+		startTimer <-chan time.Time                              // without -ready: the start check
+		notified   = ready.NewWait(time.Now(), s.l.readyTimeout) // -ready notify
 		readyTimer *time.Timer
 		readyGot   <-chan string
 		poke       <-chan struct{}
@@ -329,32 +331,23 @@ func (s *supervisor) watch(pid int) (syscall.WaitStatus, string) {
 		case <-closed:
 			stop(closedWhy)
 		case <-poke:
-			m := s.heard.state()
-			switch {
-			case m.errno != 0:
-				stop(fmt.Sprintf("said it failed: ERRNO=%d, %s", m.errno, errnoText(m.errno)) + lastStatus(m.status))
-			case m.ready:
+			switch outcome, why := notified.Hear(s.heard.state(), time.Now()); outcome {
+			case ready.Failed:
+				stop(why)
+			case ready.Ready:
 				becameReady()
-			case m.extend > 0:
-				readyDue = extendTo(readyDue, time.Now(), m.extend)
-				readyTimer.Reset(time.Until(readyDue))
+			default:
+				readyTimer.Reset(time.Until(notified.Due))
 			}
 		case <-readyC:
 			why := "was not ready within " + s.l.readyTimeout.String()
 			if s.heard != nil {
-				why += lastStatus(s.heard.state().status)
+				notified.Hear(s.heard.state(), time.Now()) // the last STATUS=
+				why = notified.Why(why)
 			}
 			stop(why)
 		}
 	}
-}
-
-// lastStatus is the last STATUS= of CMD for a message, or "".
-func lastStatus(status string) string {
-	if status == "" {
-		return ""
-	}
-	return " (last STATUS=" + status + ")"
 }
 
 // firstStarted is called when a CMD has started (or is ready): the first

@@ -11,6 +11,8 @@ import (
 	"os"
 	"strconv"
 	"sync"
+
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
 )
 
 // readyPipe watches r, the read end of CMD's readiness pipe, for a newline.
@@ -18,7 +20,7 @@ func (s *supervisor) readyPipe(r *os.File) {
 	got := make(chan string, 1)
 	s.readyR, s.readyGot = r, got
 	go func() {
-		if err := readLine(r); err != nil {
+		if err := ready.ReadLine(r); err != nil {
 			got <- "closed its readiness descriptor (" + strconv.Itoa(s.l.readyFD) + ") before it was ready"
 			return
 		}
@@ -31,7 +33,7 @@ func (s *supervisor) tellParent(msg string) {
 	if s.parent == "" {
 		return
 	}
-	if err := sendNotify(s.parent, msg); err != nil {
+	if err := ready.Send(s.parent, msg); err != nil {
 		s.say("cannot tell NOTIFY_SOCKET %s %s: %v", s.parent, msg, err)
 	}
 }
@@ -42,7 +44,7 @@ func (s *supervisor) tellParent(msg string) {
 type notifyBox struct {
 	mu      sync.Mutex
 	pid     int           // the current CMD
-	msg     notifyMessage // READY and ERRNO as ever said by it, its last STATUS
+	msg     ready.Message // READY and ERRNO as ever said by it, its last STATUS
 	early   []heard       // while a CMD is being started: what it may send before its PID is known
 	waiting bool
 	poke    chan struct{}
@@ -56,16 +58,16 @@ const maxEarly = 64
 // heard is one datagram and its sender (0 where the system does not say).
 type heard struct {
 	pid int
-	msg notifyMessage
+	msg ready.Message
 }
 
 // listen starts reading sock.
-func listen(sock *notifySocket) *notifyBox {
+func listen(sock *ready.Socket) *notifyBox {
 	b := &notifyBox{poke: make(chan struct{}, 1)}
 	go func() {
 		for {
 			sender := 0
-			data, err := sock.receive(func(pid int) bool { sender = pid; return true })
+			data, err := sock.Receive(func(pid int) bool { sender = pid; return true })
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
@@ -73,7 +75,7 @@ func listen(sock *notifySocket) *notifyBox {
 				continue
 			}
 			b.mu.Lock()
-			switch h := (heard{sender, parseNotify(data)}); {
+			switch h := (heard{sender, ready.Parse(data)}); {
 			case b.waiting && len(b.early) < maxEarly:
 				b.early = append(b.early, h)
 			case sender == 0 || sender == b.pid:
@@ -86,15 +88,15 @@ func listen(sock *notifySocket) *notifyBox {
 }
 
 // add takes m in, the lock held, and tells the supervisor.
-func (b *notifyBox) add(m notifyMessage) {
-	b.msg.ready = b.msg.ready || m.ready
-	if m.status != "" {
-		b.msg.status = m.status
+func (b *notifyBox) add(m ready.Message) {
+	b.msg.Ready = b.msg.Ready || m.Ready
+	if m.Status != "" {
+		b.msg.Status = m.Status
 	}
-	if m.errno != 0 {
-		b.msg.errno = m.errno
+	if m.Errno != 0 {
+		b.msg.Errno = m.Errno
 	}
-	b.msg.extend = m.extend
+	b.msg.Extend = m.Extend
 	select {
 	case b.poke <- struct{}{}:
 	default:
@@ -104,7 +106,7 @@ func (b *notifyBox) add(m notifyMessage) {
 // starting forgets the last CMD: a new one is being started.
 func (b *notifyBox) starting() {
 	b.mu.Lock()
-	b.pid, b.msg, b.waiting, b.early = 0, notifyMessage{}, true, nil
+	b.pid, b.msg, b.waiting, b.early = 0, ready.Message{}, true, nil
 	b.mu.Unlock()
 	select {
 	case <-b.poke:
@@ -126,10 +128,10 @@ func (b *notifyBox) started(pid int) {
 }
 
 // state is what the current CMD has said; an extension is said once.
-func (b *notifyBox) state() notifyMessage {
+func (b *notifyBox) state() ready.Message {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	m := b.msg
-	b.msg.extend = 0
+	b.msg.Extend = 0
 	return m
 }

@@ -1,6 +1,6 @@
 //go:build unix && !linux
 
-package main
+package ready
 
 import (
 	"net"
@@ -9,22 +9,22 @@ import (
 	"time"
 )
 
-// notifySocket is where run -detach -ready notify hears CMD: here a datagram
+// Socket is where run -detach -ready notify hears CMD: here a datagram
 // socket in a directory of its own that only CMD's user may enter, which is
 // the guard (these systems do not say who sent a datagram the same way).
 // The directory is left in place when the socket is closed: CMD keeps
 // NOTIFY_SOCKET for its whole life, and nobody but CMD's user may bind a
 // name in it. (One such directory stays in TMPDIR for each start.)
-type notifySocket struct {
+type Socket struct {
 	conn *net.UnixConn
 	addr string
 }
 
-// newNotifySocket makes the socket in a new directory, mode 0700, owned by
+// NewSocket makes the socket in a new directory, mode 0700, owned by
 // uid (CMD's user) unless uid is -1 (the pidfile does not matter here). The
 // socket is given to uid first, while the directory is still root's alone:
 // nobody can swap the socket's path for a link between the two changes.
-func newNotifySocket(_ string, uid int) (*notifySocket, error) {
+func NewSocket(_ string, uid int) (*Socket, error) {
 	dir, err := os.MkdirTemp("", "pidfile-notify")
 	if err != nil {
 		return nil, err
@@ -43,17 +43,18 @@ func newNotifySocket(_ string, uid int) (*notifySocket, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	return &notifySocket{conn: conn, addr: addr}, nil
+	return &Socket{conn: conn, addr: addr}, nil
 }
 
-func (s *notifySocket) address() string { return s.addr }
+// Address is NOTIFY_SOCKET's value.
+func (s *Socket) Address() string { return s.addr }
 
-// setDeadline ends receive's wait at t.
-func (s *notifySocket) setDeadline(t time.Time) { s.conn.SetReadDeadline(t) }
+// SetDeadline ends Receive's wait at t.
+func (s *Socket) SetDeadline(t time.Time) { s.conn.SetReadDeadline(t) }
 
-// receive returns the next datagram: whoever could reach the directory is
+// Receive returns the next datagram: whoever could reach the directory is
 // CMD's user, so the sender is not asked (from is not called).
-func (s *notifySocket) receive(func(int) bool) ([]byte, error) {
+func (s *Socket) Receive(func(int) bool) ([]byte, error) {
 	buf := make([]byte, 4096)
 	n, _, err := s.conn.ReadFromUnix(buf)
 	if err != nil {
@@ -62,5 +63,5 @@ func (s *notifySocket) receive(func(int) bool) ([]byte, error) {
 	return buf[:n], nil
 }
 
-// close closes the socket, and leaves its directory and file.
-func (s *notifySocket) close() { s.conn.Close() }
+// Close closes the socket, and leaves its directory and file.
+func (s *Socket) Close() { s.conn.Close() }

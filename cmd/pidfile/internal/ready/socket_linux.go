@@ -1,4 +1,4 @@
-package main
+package ready
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// notifySocket is where run -ready notify hears CMD: a datagram socket bound
+// Socket is where run -ready notify hears CMD: a datagram socket bound
 // at PATH.notify, beside the pidfile. Its file is left in place when the
 // socket is closed, never removed: CMD keeps NOTIFY_SOCKET for its whole
 // life, and while the file is there nobody can bind the name and receive
@@ -22,7 +22,7 @@ import (
 // less nothing, so that CMD under -user can), so each datagram's sender is
 // checked (SO_PASSCRED): only CMD is heard, and never a sender whose PID
 // the kernel cannot give here.
-type notifySocket struct {
+type Socket struct {
 	conn *net.UnixConn
 	addr string
 }
@@ -34,11 +34,11 @@ const notifySuffix = ".notify"
 // terminating NUL).
 const maxSocketPath = 107
 
-// newNotifySocket makes the socket for pidfile; uid (CMD's user, or -1) does
+// NewSocket makes the socket for pidfile; uid (CMD's user, or -1) does
 // not matter here. A PATH.notify left by an earlier start (a socket of
 // root's or this user's) is replaced; one that another start is listening
 // on, or any other file, is refused.
-func newNotifySocket(pidfile string, _ int) (*notifySocket, error) {
+func NewSocket(pidfile string, _ int) (*Socket, error) {
 	abs, err := filepath.Abs(pidfile + notifySuffix)
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ func newNotifySocket(pidfile string, _ int) (*notifySocket, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &notifySocket{conn: conn, addr: abs}, nil
+	return &Socket{conn: conn, addr: abs}, nil
 }
 
 // listening reports whether a socket is bound at path: a datagram to it
@@ -98,15 +98,15 @@ func listening(path string) bool {
 	return true
 }
 
-// address is NOTIFY_SOCKET's value.
-func (s *notifySocket) address() string { return s.addr }
+// Address is NOTIFY_SOCKET's value.
+func (s *Socket) Address() string { return s.addr }
 
-// setDeadline ends receive's wait at t.
-func (s *notifySocket) setDeadline(t time.Time) { s.conn.SetReadDeadline(t) }
+// SetDeadline ends Receive's wait at t.
+func (s *Socket) SetDeadline(t time.Time) { s.conn.SetReadDeadline(t) }
 
-// receive returns the next datagram whose sender's PID from accepts; those
+// Receive returns the next datagram whose sender's PID from accepts; those
 // of any other process are dropped.
-func (s *notifySocket) receive(from func(pid int) bool) ([]byte, error) {
+func (s *Socket) Receive(from func(pid int) bool) ([]byte, error) {
 	buf := make([]byte, 4096)
 	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
 	for {
@@ -128,5 +128,5 @@ func (s *notifySocket) receive(from func(pid int) bool) ([]byte, error) {
 	}
 }
 
-// close closes the socket, and leaves its file.
-func (s *notifySocket) close() { s.conn.Close() }
+// Close closes the socket, and leaves its file.
+func (s *Socket) Close() { s.conn.Close() }

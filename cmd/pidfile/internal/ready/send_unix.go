@@ -1,12 +1,12 @@
 //go:build unix
 
-package main
+package ready
 
 import "net"
 
-// sendNotify sends one datagram to the sd_notify socket addr (@ for the
+// Send sends one datagram to the sd_notify socket addr (@ for the
 // abstract namespace).
-func sendNotify(addr, msg string) error {
+func Send(addr, msg string) error {
 	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: addr, Net: "unixgram"})
 	if err != nil {
 		return err
