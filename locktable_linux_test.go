@@ -158,28 +158,6 @@ func TestFlockHoldersGivesUpOnASlowTable(t *testing.T) {
 	must(t, <-wrote)
 }
 
-// statStartTime reads field 22 after the command name, whatever the name
-// holds.
-func TestStatStartTime(t *testing.T) {
-	rest := " S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 424242 20 21\n"
-	for _, tc := range []struct {
-		stat string
-		want uint64
-		ok   bool
-	}{
-		{"123 (sleep)" + rest, 424242, true},
-		{"123 (a) b) 1 2 3)" + rest, 424242, true},
-		{"123 (x)", 0, false},
-		{"no name" + rest, 0, false},
-		{"123 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 -5 20", 0, false},
-	} {
-		got, ok := statStartTime([]byte(tc.stat))
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("statStartTime(%q) = %d, %v; want %d, %v", tc.stat, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 // A table that lists the holder under another device than stat(2) gives
 // (btrfs subvolumes, overlayfs) still names it, once the holder is seen to
 // have the file open; and names nobody who has not.

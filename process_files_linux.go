@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/go-pidfile/pidfile/internal/procstat"
 )
 
 // ownProc caches procIsOurs: a process never changes its PID namespace.
@@ -53,10 +55,11 @@ func processStartedAt(pid int) (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	ticks, ok := statStartTime(buf[:n])
+	stat, ok := procstat.Parse(buf[:n])
 	if !ok {
 		return 0, false
 	}
+	ticks := stat.StartTime
 	// The start time counts from boot on CLOCK_BOOTTIME; the epoch's
 	// clock differs from it, now, by the moment of boot.
 	var real, boot unix.Timespec
@@ -69,24 +72,6 @@ func processStartedAt(pid int) (int64, bool) {
 // userHZ is the unit of the times in /proc/PID/stat: Linux fixes it at 100
 // per second for every architecture it runs on today.
 const userHZ = 100
-
-// statStartTime reads the start time (field 22, in clock ticks since boot)
-// of a /proc/PID/stat text. Field 2, the command name in parentheses, may
-// hold spaces and parentheses of its own, so fields are counted from the
-// last ')'.
-func statStartTime(stat []byte) (uint64, bool) {
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0, false
-	}
-	fields := bytes.Fields(stat[i+1:])
-	const start = 22 - 3 // fields 3 onwards follow the name
-	if len(fields) <= start {
-		return 0, false
-	}
-	ticks, err := strconv.ParseUint(string(fields[start]), 10, 64)
-	return ticks, err == nil
-}
 
 // fdBatch is how many directory entries processHoldsLock reads at a time.
 const fdBatch = 4096

@@ -30,32 +30,16 @@ import (
 	"io/fs"
 	"strconv"
 	"time"
+
+	"github.com/go-pidfile/pidfile/internal/filerule"
 )
 
 // untrustedWriters says who, besides root and the calling process's user,
 // could write a file with owner uid and permission bits perm, or "" if
-// nobody. It asks the system for the caller's effective UID (at the time of
-// the call: a daemon may drop privileges after its claim) only for a file
-// that root does not own.
-//
-// A POSIX ACL that grants write access to anyone beyond the owner shows in
-// the group write bit (it holds the ACL's mask), so the bits are enough.
-func untrustedWriters(uid, perm uint32) string {
-	switch {
-	case perm&0o002 != 0:
-		return "is writable by others (mode " + modeText(perm) + ")"
-	case perm&0o020 != 0:
-		return "is writable by its group (mode " + modeText(perm) + ")"
-	case uid != 0:
-		if euid := effectiveUID(); uid != euid {
-			return "is owned by user " + strconv.FormatUint(uint64(uid), 10) +
-				", not by root or by this process's user " + strconv.FormatUint(uint64(euid), 10)
-		}
-	}
-	return ""
-}
-
-func modeText(perm uint32) string { return "0" + strconv.FormatUint(uint64(perm&0o7777), 8) }
+// nobody (filerule, the rule the command applies too). It asks the system
+// for the caller's effective UID (at the time of the call: a daemon may drop
+// privileges after its claim) only for a file that root does not own.
+func untrustedWriters(uid, perm uint32) string { return filerule.Untrusted(uid, perm, effectiveUID) }
 
 // claimable refuses, for Claim, a file whose content Read would not believe.
 // A file that Claim created always passes: it belongs to the caller, and its

@@ -1,10 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"strconv"
 	"syscall"
+
+	"github.com/go-pidfile/pidfile/internal/procstat"
 )
 
 // childFileSays reads a supervisor's child file, if it is one that only the
@@ -36,7 +37,7 @@ func isSupervisedChild(holder, pid int) bool {
 		return false
 	}
 	st, ok := readStat(pid)
-	return ok && st.running() && st.ppid == holder && st.pgrp == pid
+	return ok && st.Running() && st.PPID == holder && st.PGRP == pid
 }
 
 // procIsOurs reports whether /proc speaks of this process's PID namespace.
@@ -45,33 +46,13 @@ func procIsOurs() bool {
 	return err == nil && self == strconv.Itoa(os.Getpid())
 }
 
-// statFields is what /proc/PID/stat says of a process that this file uses.
-type statFields struct {
-	state      byte
-	ppid, pgrp int
-}
-
-// running: neither a zombie nor dead.
-func (s statFields) running() bool { return s.state != 'Z' && s.state != 'X' }
-
 // readStat reads /proc/PID/stat.
-func readStat(pid int) (statFields, bool) {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+func readStat(pid int) (procstat.Stat, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return statFields{}, false
+		return procstat.Stat{}, false
 	}
-	// pid (comm) state ppid pgrp ...: comm may hold anything, ")" too.
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return statFields{}, false
-	}
-	f := bytes.Fields(stat[i+1:])
-	if len(f) < 3 || len(f[0]) != 1 {
-		return statFields{}, false
-	}
-	ppid, err1 := strconv.Atoi(string(f[1]))
-	pgrp, err2 := strconv.Atoi(string(f[2]))
-	return statFields{f[0][0], ppid, pgrp}, err1 == nil && err2 == nil
+	return procstat.Parse(b)
 }
 
 // onlyZombies reports whether every member of process group pgid that
@@ -96,7 +77,7 @@ func onlyZombies(pgid int) bool {
 		if err != nil {
 			continue
 		}
-		if st, ok := readStat(pid); ok && st.pgrp == pgid && st.running() {
+		if st, ok := readStat(pid); ok && st.PGRP == pgid && st.Running() {
 			return false
 		}
 	}

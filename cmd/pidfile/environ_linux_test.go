@@ -31,7 +31,7 @@ func TestRunEnvFileTrust(t *testing.T) {
 	fifo := filepath.Join(dir, "fifo.env")
 	must(t, syscall.Mkfifo(fifo, 0o600))
 	for file, says := range map[string]string{
-		writable: "writable by its group or by others",
+		writable: "is writable by others (mode 0666)",
 		others:   "owned by user",
 		link:     "symbolic links",
 		fifo:     "not a regular file",

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strconv"
 	"syscall"
+
+	"github.com/go-pidfile/pidfile/internal/filerule"
 )
 
 // execSupported: run can execute CMD in its own place.
@@ -71,15 +73,12 @@ func selfExecutable() (string, error) {
 	return os.Executable()
 }
 
-// untrustedWriters says why a file with owner uid and mode may have been written by
-// others than root and this process's user, or nil if it cannot: the rule
-// that Claim applies to a pidfile.
+// untrustedWriters says why a file with owner uid and mode may have been
+// written by others than root and this process's user, or nil if it cannot:
+// the rule that Claim applies to a pidfile (filerule).
 func untrustedWriters(path string, uid, mode uint32) error {
-	switch {
-	case uid != 0 && int(uid) != os.Geteuid():
-		return fmt.Errorf("%s: owned by user %d, not by root or by this process's user %d", path, uid, os.Geteuid())
-	case mode&0o022 != 0:
-		return fmt.Errorf("%s: writable by its group or by others (mode %#o)", path, mode&0o7777)
+	if why := filerule.Untrusted(uid, mode, func() uint32 { return uint32(os.Geteuid()) }); why != "" {
+		return fmt.Errorf("%s %s", path, why)
 	}
 	return nil
 }
