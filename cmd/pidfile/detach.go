@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/go-pidfile/pidfile"
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/logfile"
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
 )
 
@@ -71,7 +72,7 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 	defer null.Close()
 	out, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if l.logPath != "" && l.sup == nil {
-		out, err = openLog(l.logPath, l.path)
+		out, err = logfile.Open(l.logPath, l.path, l.path+childSuffix)
 	}
 	if err != nil {
 		return fail("-log: %v", err)

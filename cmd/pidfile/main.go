@@ -73,11 +73,10 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/printable"
 )
 
 // Exit statuses shared by the subcommands.
@@ -244,29 +243,7 @@ func version() string {
 // sayf writes one line to w: the message, with its control characters
 // escaped, so that a path that holds a newline cannot split the line.
 func sayf(w io.Writer, format string, a ...any) {
-	fmt.Fprintln(w, printable(fmt.Sprintf(format, a...)))
-}
-
-// printable escapes the control characters of s as Go would quote them,
-// and every byte that is not UTF-8: a lone 0x9b is CSI, C1's escape, to a
-// terminal that reads 8-bit controls.
-func printable(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl) {
-		return s
-	}
-	var b strings.Builder
-	for i, r := range s {
-		switch {
-		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
-			fmt.Fprintf(&b, "\\x%02x", s[i])
-		case unicode.IsControl(r):
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	fmt.Fprintln(w, printable.String(fmt.Sprintf(format, a...)))
 }
 
 // timeoutContext is a context that ends after d; for d <= 0, never.

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/go-pidfile/pidfile"
+
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/printable"
 )
 
 // launch is what run was asked to do.
@@ -311,7 +313,7 @@ type reporter struct {
 // fail reports the message and returns code.
 func (r reporter) fail(code int, format string, a ...any) int {
 	if r.status != nil {
-		fmt.Fprintf(r.status, "%d %s\n", code, printable(fmt.Sprintf(format, a...)))
+		fmt.Fprintf(r.status, "%d %s\n", code, printable.String(fmt.Sprintf(format, a...)))
 	} else {
 		sayf(r.stderr, format, a...)
 	}
@@ -323,7 +325,7 @@ func (r reporter) fail(code int, format string, a ...any) int {
 // the status pipe to the parent, which says it on its own.
 func (r reporter) note(format string, a ...any) {
 	if r.status != nil {
-		fmt.Fprintf(r.status, "%s%s\n", notePrefix, printable(fmt.Sprintf(format, a...)))
+		fmt.Fprintf(r.status, "%s%s\n", notePrefix, printable.String(fmt.Sprintf(format, a...)))
 	} else {
 		sayf(r.stderr, format, a...)
 	}

@@ -21,7 +21,6 @@ func becomeUser(*account) error                    { return errors.ErrUnsupporte
 func detachedAttr() *syscall.SysProcAttr           { return nil }
 func closeOnExec(*os.File)                         {}
 func selfExecutable() (string, error)              { return os.Executable() }
-func openLog(string, string) (*os.File, error)     { return nil, errors.ErrUnsupported }
 func resetSignals()                                {}
 
 // readTrusted: run is not supported here (it cannot execute CMD).

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/printable"
 )
 
 // service is the supervised CMD as its supervisor publishes it; as JSON, it
@@ -49,7 +51,7 @@ func (s service) encode() string {
 		fmt.Fprintf(&b, "since=%s\n", s.Since.UTC().Format(time.RFC3339Nano))
 	}
 	if s.LastExit != "" {
-		fmt.Fprintf(&b, "last_exit=%s\n", printable(s.LastExit))
+		fmt.Fprintf(&b, "last_exit=%s\n", printable.String(s.LastExit))
 	}
 	if !s.NextStart.IsZero() {
 		fmt.Fprintf(&b, "next_start=%s\n", s.NextStart.UTC().Format(time.RFC3339Nano))

@@ -23,6 +23,9 @@ import (
 	"time"
 
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
+
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/logfile"
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/printable"
 )
 
 const superviseSupported = true
@@ -64,7 +67,7 @@ type supervisor struct {
 	chld     chan os.Signal
 	out      *os.File // CMD's standard output and error: the log pipe, or this process's stderr
 	lines    io.Writer
-	logs     *logCopy // -log, or nil
+	logs     *logfile.Copier // -log, or nil
 	notify   *ready.Socket
 	heard    *notifyBox
 	parent   string // the NOTIFY_SOCKET this process was given: READY=1 goes there
@@ -101,18 +104,18 @@ func (l launch) supervise(r reporter) int {
 	if l.logPath != "" {
 		// Opened before the claim: a log that cannot be written takes no
 		// lock.
-		lf, err := newLogFile(l.logPath, l.path, l.sup.logSize, l.sup.logKeep)
+		lf, err := logfile.New(l.logPath, l.sup.logSize, l.sup.logKeep, l.path, l.path+childSuffix)
 		if err != nil {
 			return fail("-log: %v", err)
 		}
 		pr, pw, err := os.Pipe()
 		if err != nil {
-			lf.f.Close()
+			lf.Close()
 			return fail("%v", err)
 		}
-		s.logs = startLogCopy(pr, lf)
+		s.logs = logfile.Copy(pr, lf)
 		s.out, s.lines = pw, pw
-		defer s.logs.finish(pw)
+		defer s.logs.Finish(pw)
 	}
 	g, code := l.claim(r)
 	if g == nil {
@@ -399,14 +402,11 @@ func (s *supervisor) sleep(d time.Duration) bool {
 	}
 }
 
-// timeFormat is the time at the start of the supervisor's lines.
-const timeFormat = "2006-01-02T15:04:05.000Z07:00"
-
 // say writes one line about CMD's life: to the log with -log, else to
 // standard error.
 func (s *supervisor) say(format string, a ...any) {
-	line := time.Now().Format(timeFormat) + " pidfile run: " + s.l.path + ": " + fmt.Sprintf(format, a...)
-	io.WriteString(s.lines, printable(line)+"\n")
+	line := time.Now().Format(logfile.TimeFormat) + " pidfile run: " + s.l.path + ": " + fmt.Sprintf(format, a...)
+	io.WriteString(s.lines, printable.String(line)+"\n")
 }
 
 // statusCode is how run reports a CMD that ended with ws: its status, or 128+N

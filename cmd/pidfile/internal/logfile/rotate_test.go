@@ -1,6 +1,6 @@
 //go:build linux || freebsd
 
-package main
+package logfile
 
 import (
 	"bytes"
@@ -13,10 +13,10 @@ import (
 
 // newTestLog opens a -log FILE in a new directory, as a supervisor with
 // -log-size limit and -log-keep keep does.
-func newTestLog(t *testing.T, limit int64, keep int) *logFile {
+func newTestLog(t *testing.T, limit int64, keep int) *File {
 	t.Helper()
 	dir := t.TempDir()
-	lf, err := newLogFile(filepath.Join(dir, "log"), filepath.Join(dir, "d.pid"), limit, keep)
+	lf, err := New(filepath.Join(dir, "log"), limit, keep, filepath.Join(dir, "d.pid"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func newTestLog(t *testing.T, limit int64, keep int) *logFile {
 }
 
 // logFiles returns the contents of FILE, FILE.1, ... that exist.
-func logFiles(t *testing.T, lf *logFile) []string {
+func logFiles(t *testing.T, lf *File) []string {
 	t.Helper()
 	var out []string
 	for _, name := range []string{"", ".1", ".2", ".3", ".4", ".5", ".6"} {
@@ -39,7 +39,7 @@ func logFiles(t *testing.T, lf *logFile) []string {
 
 // writeWithin writes p to lf, and fails the test if that does not end: a
 // rotation that cannot succeed must not be tried for ever.
-func writeWithin(t *testing.T, lf *logFile, p []byte) {
+func writeWithin(t *testing.T, lf *File, p []byte) {
 	t.Helper()
 	done := make(chan struct{})
 	go func() {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package logfile
 
 // Opening -log: root appends to it for a daemon, so the file must be one
 // that nobody else could have put there or may write.
@@ -12,21 +12,22 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/go-pidfile/pidfile/internal/filerule"
 )
 
-// openLog opens the -log file for appending, creating it with mode 0640 less
+// Open opens a -log file for appending, creating it with mode 0640 less
 // the umask. Only a regular file with one link, a terminal (/dev/console)
 // or the null device is accepted: root must not be made to append to a file
 // someone linked into a log directory, nor to a device. An existing regular
-// file must be one that Claim would accept as a pidfile (owned by root or
-// the caller, writable by nobody else: another user who may write it could
-// replace what the daemon logs), and neither the pidfile nor its PATH.child,
-// nor a file that another process holds a lock on (another pidfile). A
-// symbolic link is followed only in a directory of the path, and only one
-// that root or the caller made. A file that this call created and then
-// refused (a directory's default ACL made it writable by others) is
-// removed.
-func openLog(path, pidfile string) (*os.File, error) {
+// file must be one that Claim would accept as a pidfile (filerule: owned by
+// root or the caller, writable by nobody else, who could replace what the
+// daemon logs), and none of notThese (the pidfile, its PATH.child), nor a
+// file that another process holds a lock on (another pidfile). A symbolic
+// link is followed only in a directory of the path, and only one that root
+// or the caller made. A file that this call created and then refused (a
+// directory's default ACL made it writable by others) is removed.
+func Open(path string, notThese ...string) (*os.File, error) {
 	dir, name, err := openParent(path)
 	if err != nil {
 		return nil, err
@@ -42,7 +43,7 @@ func openLog(path, pidfile string) (*os.File, error) {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	f := os.NewFile(uintptr(fd), path)
-	if err := checkLog(f, path, pidfile); err != nil {
+	if err := checkLog(f, path, notThese); err != nil {
 		f.Close()
 		if created {
 			unix.Unlinkat(dir, name, 0)
@@ -58,7 +59,7 @@ func openLog(path, pidfile string) (*os.File, error) {
 }
 
 // checkLog says why f, just opened at path, is not a log to append to.
-func checkLog(f *os.File, path, pidfile string) error {
+func checkLog(f *os.File, path string, notThese []string) error {
 	fd := int(f.Fd())
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
@@ -77,10 +78,10 @@ func checkLog(f *os.File, path, pidfile string) error {
 	if st.Nlink != 1 {
 		return fmt.Errorf("%s: a regular file with %d hard links", path, st.Nlink)
 	}
-	if err := untrustedWriters(path, st.Uid, uint32(st.Mode)); err != nil {
-		return err
+	if why := filerule.Untrusted(st.Uid, uint32(st.Mode), func() uint32 { return uint32(os.Geteuid()) }); why != "" {
+		return fmt.Errorf("%s %s", path, why)
 	}
-	for _, p := range []string{pidfile, pidfile + childSuffix} {
+	for _, p := range notThese {
 		var pst unix.Stat_t
 		if unix.Lstat(p, &pst) == nil && pst.Dev == st.Dev && pst.Ino == st.Ino {
 			return fmt.Errorf("%s: this is %s", path, p)

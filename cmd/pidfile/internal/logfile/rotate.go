@@ -1,13 +1,9 @@
 //go:build linux || freebsd
 
-package main
+package logfile
 
-// run -supervise -log: CMD's output reaches the log through a pipe that the
-// supervisor copies, so that the log can change under CMD without CMD
-// knowing: when FILE is renamed or removed from outside (logrotate's create
-// mode), the next writes go to a fresh FILE; with -log-size the supervisor
-// rotates FILE itself. Whole lines are written, so that no line shorter than
-// -log-size is split between two files.
+// The supervisor's log: a File that follows rotation and rotates itself,
+// and a Copier that copies CMD's output to it from a pipe.
 
 import (
 	"bytes"
@@ -16,33 +12,42 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/printable"
 )
+
+// TimeFormat is the time at the start of the supervisor's lines, its own
+// and those it writes in the log.
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // logCheck is how often, at most, the log's path is compared with the file
 // open for it.
 const logCheck = time.Second
 
-// logFile is the -log file of a supervisor.
-type logFile struct {
-	path, pidfile string
-	f             *os.File
-	size          int64 // of f, as far as this process wrote it
-	limit         int64 // -log-size; 0 for none
-	keep          int   // -log-keep
-	checked       time.Time
-	midLine       bool      // the last write did not end a line
-	failed        string    // why the path could not be opened again, as last said
-	rotateAfter   time.Time // after a rotation failed: no other is tried before then
-	rotateFailed  string    // why the rotation failed, as last said
+// File is the -log file of a supervisor.
+type File struct {
+	path         string
+	notThese     []string // what Open refuses besides
+	f            *os.File
+	size         int64 // of f, as far as this process wrote it
+	limit        int64 // -log-size; 0 for none
+	keep         int   // -log-keep
+	checked      time.Time
+	midLine      bool      // the last write did not end a line
+	failed       string    // why the path could not be opened again, as last said
+	rotateAfter  time.Time // after a rotation failed: no other is tried before then
+	rotateFailed string    // why the rotation failed, as last said
 }
 
 // rotateRetry is how long after a failed rotation the next is tried: the
 // file grows past -log-size meanwhile, rather than lose output or spin.
 const rotateRetry = 10 * time.Second
 
-// newLogFile opens the log as run -detach -log does.
-func newLogFile(path, pidfile string, limit int64, keep int) (*logFile, error) {
-	lf := &logFile{path: path, pidfile: pidfile, limit: limit, keep: keep, checked: time.Now()}
+// New opens the log at path as Open does, refusing notThese; limit is
+// -log-size (0: never rotate), keep -log-keep. A limit needs a regular file:
+// rotating renames the path, never /dev/console's.
+func New(path string, limit int64, keep int, notThese ...string) (*File, error) {
+	lf := &File{path: path, notThese: notThese, limit: limit, keep: keep, checked: time.Now()}
 	if err := lf.open(); err != nil {
 		return nil, err
 	}
@@ -57,9 +62,12 @@ func newLogFile(path, pidfile string, limit int64, keep int) (*logFile, error) {
 	return lf, nil
 }
 
+// Close closes the file, which a Copier does when its pipe ends.
+func (lf *File) Close() error { return lf.f.Close() }
+
 // open opens the log's path, replacing the file open for it.
-func (lf *logFile) open() error {
-	f, err := openLog(lf.path, lf.pidfile)
+func (lf *File) open() error {
+	f, err := Open(lf.path, lf.notThese...)
 	if err != nil {
 		return err
 	}
@@ -79,7 +87,7 @@ func (lf *logFile) open() error {
 // (renamed or removed); a path that cannot be opened (a file that others may
 // write, put there by a rotation tool) is tried again at the next check, the
 // old file written meanwhile, and why is said there, once.
-func (lf *logFile) follow() {
+func (lf *File) follow() {
 	fi, err := os.Lstat(lf.path)
 	cur, err2 := lf.f.Stat()
 	if err == nil && err2 == nil && os.SameFile(fi, cur) {
@@ -87,8 +95,8 @@ func (lf *logFile) follow() {
 	}
 	if err := lf.open(); err != nil && err.Error() != lf.failed {
 		lf.failed = err.Error()
-		line := time.Now().Format(timeFormat) + " pidfile run: cannot open the log again, writing on here: " + err.Error()
-		lf.writeLine(printable(line) + "\n")
+		line := time.Now().Format(TimeFormat) + " pidfile run: cannot open the log again, writing on here: " + err.Error()
+		lf.writeLine(printable.String(line) + "\n")
 	} else if err == nil {
 		lf.failed = ""
 	}
@@ -96,7 +104,7 @@ func (lf *logFile) follow() {
 
 // writeLine writes a line of the supervisor's own, after any partial line
 // of CMD's.
-func (lf *logFile) writeLine(s string) {
+func (lf *File) writeLine(s string) {
 	if lf.midLine {
 		s = "\n" + s
 	}
@@ -111,7 +119,7 @@ func (lf *logFile) writeLine(s string) {
 // renamed, or a fresh one opened, output goes on to the file open now, and
 // why is said there, once for each reason; no rotation is tried again for
 // rotateRetry.
-func (lf *logFile) rotate() bool {
+func (lf *File) rotate() bool {
 	for i := lf.keep - 1; i >= 1; i-- {
 		os.Rename(lf.path+"."+strconv.Itoa(i), lf.path+"."+strconv.Itoa(i+1))
 	}
@@ -123,8 +131,8 @@ func (lf *logFile) rotate() bool {
 		lf.rotateAfter = time.Now().Add(rotateRetry)
 		if err.Error() != lf.rotateFailed {
 			lf.rotateFailed = err.Error()
-			line := time.Now().Format(timeFormat) + " pidfile run: cannot rotate the log, writing on past -log-size: " + err.Error()
-			lf.writeLine(printable(line) + "\n")
+			line := time.Now().Format(TimeFormat) + " pidfile run: cannot rotate the log, writing on past -log-size: " + err.Error()
+			lf.writeLine(printable.String(line) + "\n")
 		}
 		return false
 	}
@@ -137,7 +145,7 @@ func (lf *logFile) rotate() bool {
 // Nothing makes a file pass the limit, unless a rotation failed: a line
 // longer than the limit, or one that a partial write began and that no
 // longer fits, is split at the limit, as s6-log and svlogd split one.
-func (lf *logFile) write(p []byte) {
+func (lf *File) write(p []byte) {
 	if now := time.Now(); now.Sub(lf.checked) >= logCheck {
 		lf.checked = now
 		lf.follow()
@@ -165,8 +173,8 @@ func (lf *logFile) write(p []byte) {
 	}
 }
 
-// logCopy copies CMD's output from a pipe to the log.
-type logCopy struct {
+// Copier copies CMD's output from a pipe to the log.
+type Copier struct {
 	done chan struct{}
 	r    *os.File
 }
@@ -178,9 +186,11 @@ const (
 	idleFlush = time.Second
 )
 
-// startLogCopy copies r to lf until r ends.
-func startLogCopy(r *os.File, lf *logFile) *logCopy {
-	c := &logCopy{done: make(chan struct{}), r: r}
+// Copy copies r, the read end of CMD's output pipe, to lf until r ends,
+// whole lines at a time; a partial line is written after idleFlush without
+// its end, or once it reaches copyMax. The Copier closes lf at the end.
+func Copy(r *os.File, lf *File) *Copier {
+	c := &Copier{done: make(chan struct{}), r: r}
 	go func() {
 		defer close(c.done)
 		defer lf.f.Close()
@@ -215,9 +225,9 @@ func startLogCopy(r *os.File, lf *logFile) *logCopy {
 // pipe open.
 const finishWait = 2 * time.Second
 
-// finish closes w, the supervisor's write end of the pipe, and waits for
+// Finish closes w, the supervisor's write end of the pipe, and waits for
 // the copy to reach the end of what was written.
-func (c *logCopy) finish(w *os.File) {
+func (c *Copier) Finish(w *os.File) {
 	w.Close()
 	select {
 	case <-c.done:

@@ -1,6 +1,6 @@
 //go:build unix && !linux && !darwin && !freebsd && !netbsd && !openbsd && !dragonfly
 
-package main
+package logfile
 
 import "golang.org/x/sys/unix"
 

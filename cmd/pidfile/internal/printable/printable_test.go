@@ -1,11 +1,11 @@
-package main
+package printable
 
 import "testing"
 
 // Messages reach a terminal: no control character, C0 or C1, and no byte
 // that is not UTF-8 (a lone 0x9b is CSI to an 8-bit terminal) gets there
 // raw; text, also text beyond ASCII, is left as it is.
-func TestPrintable(t *testing.T) {
+func TestString(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain":            "plain",
 		"héllo, 世界":        "héllo, 世界",
@@ -15,8 +15,8 @@ func TestPrintable(t *testing.T) {
 		"bad \xff\xfe end": `bad \xff\xfe end`,
 		"\uFFFD kept":      "\uFFFD kept",
 	} {
-		if got := printable(in); got != want {
-			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		if got := String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package logfile
 
 import "golang.org/x/sys/unix"
 
