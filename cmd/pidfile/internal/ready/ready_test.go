@@ -2,6 +2,7 @@ package ready
 
 import (
 	"io"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -88,7 +89,8 @@ func TestWait(t *testing.T) {
 	if w.Hear(Message{Extend: 2 * time.Minute}, now.Add(time.Second)); !w.Due.Equal(now.Add(121 * time.Second)) {
 		t.Errorf("a 2 min extension gave %v", w.Due)
 	}
-	if o, why := w.Hear(Message{Errno: 13, Ready: true}, now); o != Failed || why != "said it failed: ERRNO=13, permission denied (last STATUS=loading)" {
+	want := "said it failed: ERRNO=13, " + syscall.Errno(13).Error() + " (last STATUS=loading)"
+	if o, why := w.Hear(Message{Errno: 13, Ready: true}, now); o != Failed || why != want {
 		t.Errorf("ERRNO=13: %v %q", o, why)
 	}
 	if o, _ := NewWait(now, time.Minute).Hear(Message{Ready: true}, now); o != Ready {
