@@ -2,66 +2,6 @@ package pidfile
 
 // Read and ReadExact: who holds a pidfile, as a supervisor asks.
 
-import "strconv"
-
-// Result is what Read found: NotExist, NotHeld or LockedBy. The set is closed;
-// a type switch over the three is exhaustive.
-type Result interface{ result() }
-
-// NotExist is the Result for a path where no file exists. Read created none.
-type NotExist struct{}
-
-// NotHeld is the Result for a pidfile that no process held. To find that out,
-// Read took a shared lock itself: the caller now holds it and must Close
-// Guard. Until then, Claim by anyone else fails (after waiting up to a second
-// for the lock to go); other readers may hold such a lock at the same time.
-// The content is untouched.
-type NotHeld struct{ Guard *Guard }
-
-// LockedBy is the Result for a pidfile that another process holds.
-//
-// The PID may stop naming the holder at any moment: the holder can exit and
-// its PID be reused. Act on it with Signal, which checks, rather than with a
-// plain kill.
-type LockedBy struct {
-	// PID is the holder's PID in the reader's PID namespace; always >= 1.
-	PID int
-	// Source says where PID came from.
-	Source Source
-}
-
-// Source says where a PID in a LockedBy came from.
-type Source int
-
-const (
-	// FromContent: the pidfile's content named a live process, and the
-	// content is believed: nobody but the reader and root could have
-	// written it, or the one other user who could have runs that process
-	// (see "Whom to believe" in the package documentation).
-	FromContent Source = iota
-	// FromKernel: the kernel's lock table named the process that took the
-	// lock (Linux). Read asks it when the content names no live process
-	// that it believes: the holder had not written yet, it writes no PID
-	// (flock(1)), it died mid-write, or another user could have written the
-	// content. ReadExact asks it always.
-	FromKernel
-)
-
-// String returns "content" or "kernel", as cmd/pidfile's -json prints it.
-func (s Source) String() string {
-	switch s {
-	case FromContent:
-		return "content"
-	case FromKernel:
-		return "kernel"
-	}
-	return "Source(" + strconv.Itoa(int(s)) + ")"
-}
-
-func (NotExist) result() {}
-func (NotHeld) result()  {}
-func (LockedBy) result() {}
-
 // Read tells whether a process holds the pidfile at path, and which. It is
 // the fast answer, for a daemon or supervisor that reads its own pidfiles;
 // ReadExact is the exact one, for tools that report on anyone's.
