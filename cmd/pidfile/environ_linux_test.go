@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -120,5 +122,89 @@ func TestRunEnvironmentKeepsEveryByte(t *testing.T) {
 			t.Errorf("stop: exit %d, %q", r.code, r.stderr)
 		}
 		os.Remove(out)
+	}
+}
+
+// run sets up CMD's execution environment after the claim: working
+// directory, umask, niceness, resource limits and environment variables,
+// in the foreground and detached.
+func TestRunEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	envFile := filepath.Join(dir, "env")
+	must(t, os.WriteFile(envFile, []byte("# comment\n\nFOO=from-file\nBAR=b=c\n"), 0o600))
+	flags := []string{"-chdir", dir, "-umask", "027", "-nice", "5", "-limit", "nofile=123:456", "-limit", "core=unlimited",
+		"-env-file", envFile, "-env", "FOO=from-flag"}
+	script := `pwd; umask; nice; grep -E "^Max (open files|core file size)" /proc/self/limits | tr -s " "; echo "$FOO $BAR"`
+	// -nice is relative to the niceness run starts with: this test's.
+	out, err := exec.Command("nice").Output()
+	must(t, err)
+	base, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	must(t, err)
+	r := pidfileCmd(t, append(append([]string{"run"}, flags...), filepath.Join(dir, "d.pid"), "--", "sh", "-c", script)...)
+	want := fmt.Sprintf("%s\n0027\n%d\nMax core file size unlimited unlimited bytes \nMax open files 123 456 files \nfrom-flag b=c\n",
+		dir, min(base+5, 19))
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("run %v: exit %d, stdout %q, stderr %q; want %q", flags, r.code, r.stdout, r.stderr, want)
+	}
+
+	// Detached, as /proc tells of the daemon.
+	d := detach(t, filepath.Join(dir, "e.pid"), []string{"-chdir", "/", "-nice", "3", "-env", "X=1"}, "sleep", "3600")
+	if f := procStat(t, d.pid); f[16] != strconv.Itoa(min(base+3, 19)) {
+		t.Errorf("the daemon's niceness is %s, want %d", f[16], min(base+3, 19))
+	}
+	if cwd, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", d.pid)); cwd != "/" {
+		t.Errorf("the daemon's working directory is %q, want /", cwd)
+	}
+	if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", d.pid)); !strings.Contains("\x00"+string(b), "\x00X=1\x00") {
+		t.Errorf("the daemon's environment lacks X=1")
+	}
+}
+
+// -env names HOME, USER or LOGNAME over what -user sets.
+func TestRunEnvironmentOverUser(t *testing.T) {
+	testproc.RequireRoot(t)
+	dir := t.TempDir()
+	r := pidfileCmd(t, "run", "-user", "nobody", "-env", "HOME=/elsewhere", filepath.Join(dir, "d.pid"), "--", "sh", "-c", `echo "$HOME $USER"`)
+	if r.code != 0 || r.stdout != "/elsewhere nobody\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want HOME from -env, USER from -user", r.code, r.stdout, r.stderr)
+	}
+}
+
+// A bad value of the environment's flags is refused in one line, before
+// anything starts and with the pidfile free: a usage error (2) for a value
+// that does not parse, 4 for one that cannot be applied or read.
+func TestRunEnvironmentRefusals(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.env")
+	must(t, os.WriteFile(bad, []byte("A=1\nnot a setting\n"), 0o600))
+	for _, tc := range []struct {
+		flags []string
+		code  int
+		says  string
+	}{
+		{[]string{"-limit", "nofile=abc"}, 2, "abc"},
+		{[]string{"-limit", "files=10"}, 2, "NAME one of"},
+		{[]string{"-limit", "nofile=10:5"}, 2, "above the hard"},
+		{[]string{"-nice", "x"}, 2, "-nice"},
+		{[]string{"-umask", "999"}, 2, "octal"},
+		{[]string{"-env", "NOEQUALS"}, 2, "KEY=VALUE"},
+		{[]string{"-chdir", filepath.Join(dir, "missing")}, 4, "-chdir"},
+		{[]string{"-env-file", bad}, 4, "line 2"},
+		{[]string{"-env-file", filepath.Join(dir, "missing.env")}, 4, "-env-file"},
+	} {
+		for _, detached := range []bool{false, true} {
+			path := filepath.Join(dir, "d.pid")
+			args := []string{"run"}
+			if detached {
+				args = append(args, "-detach")
+			}
+			mark := marker()
+			r := pidfileCmd(t, append(append(args, tc.flags...), path, "--", "sleep", mark)...)
+			if r.code != tc.code || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, tc.says) || r.stdout != "" {
+				t.Errorf("%v (detached %t): exit %d, stdout %q, stderr %q; want %d and one line saying %q",
+					tc.flags, detached, r.code, r.stdout, r.stderr, tc.code, tc.says)
+			}
+			checkNothingLeft(t, mark, path)
+		}
 	}
 }
