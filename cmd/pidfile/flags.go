@@ -32,7 +32,7 @@ func newSubcommand(name string, stdout, stderr io.Writer, usageExit int) *subcom
 	c := &subcommand{FlagSet: fs, stderr: stderr, usageExit: usageExit}
 	c.help = func(w io.Writer) {
 		cmd := subcommandNamed(name)
-		fmt.Fprintf(w, "usage: pidfile %s %s\n%s", name, cmd.synopsis, cmd.help)
+		fmt.Fprintf(w, "usage: pidfile %s %s\n%s%s", name, cmd.synopsis, cmd.help, cmd.exitText())
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)

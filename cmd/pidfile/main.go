@@ -73,6 +73,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,8 +109,44 @@ func main() {
 type command struct {
 	name     string
 	synopsis string // what follows "pidfile NAME" in the usage
-	help     string // what -h says after the usage line, before the flags
+	help     string // what -h says after the usage line, before its exit statuses
+	exits    []exit // what its exit statuses mean, in -h and (a test checks) the README
 	run      func(args []string, stdout, stderr io.Writer) int
+}
+
+// exit is one exit status of a subcommand and what it means.
+type exit struct {
+	code  int
+	means string
+}
+
+// exitText is the "Exit status: ..." paragraph of -h, wrapped at 79
+// columns.
+func (c command) exitText() string {
+	var items []string
+	for _, e := range c.exits {
+		items = append(items, strconv.Itoa(e.code)+" "+e.means)
+	}
+	head := "Exit status:"
+	if c.name == "status" {
+		head = "Exit status (LSB):"
+	}
+	var b strings.Builder
+	width := 0
+	for i, word := range strings.Fields(head + " " + strings.Join(items, ", ") + ".") {
+		switch {
+		case i == 0:
+		case width+1+len(word) > 79:
+			b.WriteString("\n")
+			width = 0
+		default:
+			b.WriteString(" ")
+			width++
+		}
+		b.WriteString(word)
+		width += len(word)
+	}
+	return b.String() + "\n"
 }
 
 // commands is the table of subcommands, in the order the usage lists them.
@@ -120,36 +157,38 @@ func commands() []command {
 		{"run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] " +
 			"[-env KEY=VALUE] [-env-file FILE] [-supervise [-restart WHEN] [-restart-delay DURATION] [-restart-max N] [-stop-timeout DURATION]] " +
 			"[-detach] [-log FILE [-log-size SIZE [-log-keep N]]] [-ready notify|fd:N [-ready-timeout DURATION]] PATH -- CMD [ARGS...]", runHelp,
+			[]exit{{exitHeld, "another process holds PATH (it is named)"}, {exitUsage, "usage error"},
+				{exitNotStarted, "(-detach) CMD exited at once, does not hold PATH, or was not ready; nothing is left"},
+				{exitUnknown, "any other error"}, {exitCannotExec, "CMD cannot be executed"}, {exitNotFound, "CMD is not found"}},
 			func(args []string, stdout, stderr io.Writer) int { return cmdRun(args, roleCaller, stdout, stderr) }},
 		{"stop", "[-s SIGNAL] [-timeout DURATION] [-group] PATH",
 			"Stop the process that holds PATH: signal it (and nobody else, as kill does),\n" +
 				"wait up to DURATION for it to let go, then send KILL the same way and wait\n" +
 				"a few seconds more; with -group, its process group, until it is empty.\n" +
-				"The file stays.\n" +
-				"Exit status: 0 nobody holds PATH at the end (also when nobody held it, or\n" +
-				"there is no PATH), 1 still held (the holder is named), 2 usage error, 4 error.\n",
+				"The file stays.\n",
+			[]exit{{exitOK, "nobody holds PATH at the end (also when nobody held it, or there is no PATH)"},
+				{exitHeld, "still held (the holder is named), or the group is not empty"}, {exitUsage, "usage error"}, {exitUnknown, "error"}},
 			cmdStop},
 		{"status", "[-json] PATH",
 			"Tell whether a process holds PATH, printing its PID if so (or, where the\n" +
 				"holder cannot be named, why not); for a supervisor (run -supervise), also\n" +
-				"whether its CMD runs, or when it restarts.\n" +
-				"Exit status (LSB): 0 running, 1 not running but PATH exists,\n" +
-				"3 not running and no PATH, 4 unknown (also for usage errors),\n" +
-				"150 the supervisor runs, its CMD does not.\n",
+				"whether its CMD runs, or when it restarts.\n",
+			[]exit{{exitOK, "running"}, {exitNotRunning, "not running but PATH exists"}, {exitNoFile, "not running and no PATH"},
+				{exitUnknown, "unknown (also for usage errors)"}, {exitServiceDown, "the supervisor runs, its CMD does not"}},
 			cmdStatus},
 		{"pid", "[-json] PATH",
-			"Print the PID of the process that holds PATH.\n" +
-				"Exit status: 0 running, 1 not running, 4 error (also: held by a process\n" +
-				"that cannot be named).\n",
+			"Print the PID of the process that holds PATH.\n",
+			[]exit{{exitOK, "running"}, {exitNotRunning, "not running"}, {exitUsage, "usage error"},
+				{exitUnknown, "error (also: held by a process that cannot be named)"}},
 			cmdPID},
 		{"kill", "[-s SIGNAL] [-group] PATH",
 			"Signal the process that holds PATH, and nobody else: on Linux the holder is\n" +
-				"confirmed with the kernel's lock table and signalled through a pidfd.\n" +
-				"Exit status: 0 sent, 1 not running (nothing sent), 4 error.\n",
+				"confirmed with the kernel's lock table and signalled through a pidfd.\n",
+			[]exit{{exitOK, "sent"}, {exitNotRunning, "not running (nothing sent)"}, {exitUsage, "usage error"}, {exitUnknown, "error"}},
 			cmdKill},
 		{"wait", "[-timeout DURATION] PATH",
-			"Wait until no process holds PATH (or there is no PATH).\n" +
-				"Exit status: 0 free, 1 timed out, 4 error.\n",
+			"Wait until no process holds PATH (or there is no PATH).\n",
+			[]exit{{exitOK, "free"}, {exitTimedOut, "timed out"}, {exitUsage, "usage error"}, {exitUnknown, "error"}},
 			cmdWait},
 	}
 }
@@ -177,11 +216,9 @@ output is copied to FILE, which may be renamed away (a fresh FILE follows
 within a second) or rotated at -log-size. status -json names the current CMD
 as "child".
 
-Exit status: 1 if another process holds PATH (naming it), 127 if CMD is not
-found, 126 if it cannot be executed, 2 for usage errors, 3 (-detach) if CMD
-was executed but exited at once or does not hold PATH, 4 for any other
-error; otherwise, in the foreground, CMD's own (with -supervise, 0 after a
-stop request, else CMD's last), and with -detach, 0.
+Besides the exit statuses below, run in the foreground exits with CMD's own
+(with -supervise, 0 after a stop request, else CMD's last), and with
+-detach, 0 once CMD runs.
 `
 
 // subcommandNamed returns the table's entry for subcommand name.

@@ -16,7 +16,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -288,5 +290,39 @@ func TestUsage(t *testing.T) {
 	}
 	if r := pidfileCmd(t, "--version"); r.code != 0 || !strings.HasPrefix(r.stdout, "pidfile ") {
 		t.Errorf("--version: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+// Every exit status that a subcommand's table entry lists (and so its -h)
+// is in the README's row for it (run's rows: run, run -detach and run
+// -supervise), as "N " at the start of an item.
+func TestExitStatusesInReadme(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		cells := strings.Split(l, "|")
+		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.Trim(strings.TrimSpace(cells[1]), "`"), " ")
+		rows[name] += " " + cells[len(cells)-2]
+	}
+	for _, c := range commands() {
+		row, ok := rows[c.name]
+		if !ok {
+			t.Errorf("the README has no row for %s", c.name)
+			continue
+		}
+		for _, e := range c.exits {
+			if !regexp.MustCompile(`(^|[ ,;(])` + strconv.Itoa(e.code) + `[ ,]`).MatchString(row) {
+				t.Errorf("the README's row for %s lacks exit status %d (%s):%s", c.name, e.code, e.means, row)
+			}
+		}
+		if r := pidfileCmd(t, c.name, "-h"); !strings.Contains(r.stdout, c.exitText()) {
+			t.Errorf("%s -h lacks its exit statuses:\n%s", c.name, r.stdout)
+		}
 	}
 }
