@@ -8,7 +8,7 @@
 //
 // Usage:
 //
-//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-supervise [-restart WHEN] [-restart-delay DURATION] [-restart-max N] [-stop-timeout DURATION]] [-detach] [-log FILE [-log-size SIZE [-log-keep N]]] [-ready notify|fd:N [-ready-timeout DURATION]] PATH -- CMD [ARGS...]
+//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-supervise [-restart WHEN] [-restart-delay DURATION] [-restart-max N] [-restart-exit-ok LIST] [-stop-timeout DURATION]] [-detach] [-log FILE [-log-size SIZE [-log-keep N]]] [-ready notify|fd:N [-ready-timeout DURATION]] PATH -- CMD [ARGS...]
 //	pidfile stop [-s SIGNAL] [-timeout DURATION] [-group] PATH
 //	pidfile status [-json] PATH
 //	pidfile pid [-json] PATH
@@ -155,7 +155,7 @@ func (c command) exitText() string {
 func commands() []command {
 	return []command{
 		{"run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] " +
-			"[-env KEY=VALUE] [-env-file FILE] [-supervise [-restart WHEN] [-restart-delay DURATION] [-restart-max N] [-stop-timeout DURATION]] " +
+			"[-env KEY=VALUE] [-env-file FILE] [-supervise [-restart WHEN] [-restart-delay DURATION] [-restart-max N] [-restart-exit-ok LIST] [-stop-timeout DURATION]] " +
 			"[-detach] [-log FILE [-log-size SIZE [-log-keep N]]] [-ready notify|fd:N [-ready-timeout DURATION]] PATH -- CMD [ARGS...]", runHelp,
 			[]exit{{exitHeld, "another process holds PATH (it is named)"}, {exitUsage, "usage error"},
 				{exitNotStarted, "(-detach) CMD exited at once, does not hold PATH, or was not ready; nothing is left"},

@@ -106,6 +106,8 @@ func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
 		"pidfile stop's -timeout")
 	logSize := c.String("log-size", "", "with -supervise and -log, rotate FILE before it would pass `SIZE` (bytes,\n"+
 		"or with K, M or G): FILE becomes FILE.1, FILE.1 becomes FILE.2, ...")
+	exitOK := c.String("restart-exit-ok", "0", "with -supervise, the exit statuses of CMD that are success, which -restart\n"+
+		"on-failure does not restart: `LIST` of numbers and signal names (0,3,TERM)")
 	logKeep := c.Int("log-keep", 5, "with -log-size, how many rotated files to keep: `N` (at most 1000)")
 	var setup environment
 	setup.define(c)
@@ -128,7 +130,7 @@ func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
 	if code, bad := c.negative("wait", *wait); bad {
 		return code
 	}
-	for _, name := range []string{"restart", "restart-delay", "restart-max", "stop-timeout", "log-size", "log-keep"} {
+	for _, name := range []string{"restart", "restart-delay", "restart-max", "restart-exit-ok", "stop-timeout", "log-size", "log-keep"} {
 		if set[name] && !*supervise {
 			return c.fail("-" + name + " needs -supervise")
 		}
@@ -155,6 +157,11 @@ func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
 		}
 		if *logSize != "" {
 			if l.sup.logSize, err = parseSize(*logSize); err != nil {
+				return c.fail(err.Error())
+			}
+		}
+		if set["restart-exit-ok"] {
+			if l.sup.exitOK, err = parseExitOK(*exitOK); err != nil {
 				return c.fail(err.Error())
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -38,11 +39,33 @@ const (
 // supervision is what run -supervise was asked, beyond run's own flags.
 type supervision struct {
 	restart     restartPolicy
+	exitOK      map[int]bool  // -restart-exit-ok: the statuses (a signal as 128+N) that are success; nil for 0 alone
 	delay       time.Duration // the first restart delay; it doubles up to maxRestartDelay
 	max         int           // restarts in a row of runs shorter than steadyRun before giving up; 0: no limit
 	stopTimeout time.Duration // from a stop request (or the end of CMD) to KILL for CMD's group
 	logSize     int64         // rotate before FILE would pass this; 0: never
 	logKeep     int           // FILE.1 ... FILE.logKeep
+}
+
+// parseExitOK parses -restart-exit-ok: statuses from 0 to 255 and signal
+// names (TERM, SIGHUP: 128+N), separated by commas, as systemd's
+// SuccessExitStatus= and supervisord's exitcodes= name them.
+func parseExitOK(list string) (map[int]bool, error) {
+	ok := map[int]bool{}
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if n, err := strconv.Atoi(item); err == nil && n >= 0 && n <= 255 {
+			ok[n] = true
+			continue
+		}
+		sig, found := signalNamed(item)
+		n, isNumber := sig.(syscall.Signal)
+		if !found || !isNumber {
+			return nil, fmt.Errorf("-restart-exit-ok %s: want statuses from 0 to 255 or signal names, separated by commas (0,3,TERM)", list)
+		}
+		ok[128+int(n)] = true
+	}
+	return ok, nil
 }
 
 // parseRestart parses -restart.

@@ -930,3 +930,23 @@ func TestStatusOfACrashLoop(t *testing.T) {
 		t.Errorf("status -json: exit %d, want %d", r.code, exitServiceDown)
 	}
 }
+
+// -restart on-failure does not restart CMD after a status that
+// -restart-exit-ok counts as success, and does after one it does not.
+func TestSuperviseRestartExitOK(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		ok   string
+		runs int
+	}{{"3,TERM", 1}, {"0", 3}} {
+		runs := filepath.Join(dir, "runs"+tc.ok)
+		r := pidfileCmd(t, "run", "-supervise", "-restart", "on-failure", "-restart-exit-ok", tc.ok, "-restart-max", "2",
+			"-restart-delay", "10ms", filepath.Join(dir, "d.pid"), "--", "sh", "-c", `echo run >> "$0"; exit 3`, runs)
+		if b, _ := os.ReadFile(runs); r.code != 3 || strings.Count(string(b), "run\n") != tc.runs {
+			t.Errorf("-restart-exit-ok %s: exit %d, %d runs; want 3 and %d runs (stderr %q)", tc.ok, r.code, strings.Count(string(b), "run\n"), tc.runs, r.stderr)
+		}
+	}
+	if r := pidfileCmd(t, "run", "-supervise", "-restart-exit-ok", "x", filepath.Join(dir, "e.pid"), "--", "true"); r.code != exitUsage {
+		t.Errorf("-restart-exit-ok x: exit %d, want a usage error", r.code)
+	}
+}

@@ -39,9 +39,19 @@ const (
 )
 
 // restarts says whether a run that ended with code (a signal as 128+N) is
-// followed by another, when no stop was requested.
-func (p restartPolicy) restarts(code int) bool {
-	return p == restartAlways || p == restartOnFailure && code != 0
+// followed by another, when no stop was requested: on-failure restarts
+// after any status that -restart-exit-ok does not count as success.
+func (s supervision) restarts(code int) bool {
+	return s.restart == restartAlways || s.restart == restartOnFailure && !s.success(code)
+}
+
+// success says whether code is a successful exit: 0, or one that
+// -restart-exit-ok names.
+func (s supervision) success(code int) bool {
+	if s.exitOK == nil {
+		return code == 0
+	}
+	return s.exitOK[code]
 }
 
 // nextDelay is the restart delay after d: doubled, up to maxRestartDelay
@@ -202,7 +212,7 @@ func (s *supervisor) loop() int {
 		if notReady != "" && code == 0 {
 			code = exitNotStarted // not ready is a failure, whatever CMD said when it was ended
 		}
-		if !s.l.sup.restart.restarts(code) {
+		if !s.l.sup.restarts(code) {
 			return code
 		}
 		delay, ok := b.after(ran)
