@@ -28,6 +28,7 @@ import (
 
 	"github.com/go-pidfile/pidfile"
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/logfile"
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/printable"
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
 )
 
@@ -162,7 +163,7 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 	// notStarted ends what the failed start left and reports it: exit 3
 	// once nothing is left and the lock is free, else 4 and what is left.
 	notStarted := func(format string, a ...any) int {
-		sayf(stderr, "pidfile run: "+format, a...)
+		sayf(stderr, "pidfile run: "+format+"%s", append(a, outputWent(l))...)
 		if why := endFailedStart(l.path, group, exited); why != "" {
 			sayf(stderr, "pidfile run: %s: %s", l.path, why)
 			return exitUnknown
@@ -180,6 +181,9 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 			execed = true
 		} else if code, msg, ok := parseStatus(line); ok {
 			<-exited
+			if code == exitNotStarted {
+				msg += printable.String(outputWent(l))
+			}
 			fmt.Fprintln(stderr, msg)
 			return code
 		}
@@ -222,6 +226,15 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, pid)
 	return exitOK
+}
+
+// outputWent says, for the line that reports a failed start, where CMD's
+// output went: the first place an operator looks.
+func outputWent(l launch) string {
+	if l.logPath == "" {
+		return " (its output went to /dev/null: -log FILE keeps it)"
+	}
+	return " (its output is in " + l.logPath + ")"
 }
 
 // endFailedStart ends what a start that run -detach will not report left:

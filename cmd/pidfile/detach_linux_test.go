@@ -229,6 +229,9 @@ func checkFailedStart(t *testing.T, r result, says, mark, path string) {
 	if r.code != 3 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, says) {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 3 and one line saying %q", r.code, r.stdout, r.stderr, says)
 	}
+	if !strings.Contains(r.stderr, "(its output went to /dev/null: -log FILE keeps it)") {
+		t.Errorf("stderr %q does not say where CMD's output went", r.stderr)
+	}
 	checkNothingLeft(t, mark, path)
 }
 
