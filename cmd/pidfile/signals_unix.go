@@ -60,3 +60,11 @@ func signalName(sig syscall.Signal) string {
 	}
 	return strconv.Itoa(int(sig))
 }
+
+// sigText is a signal's name for a message: TERM, KILL.
+func sigText(sig os.Signal) string {
+	if s, ok := sig.(syscall.Signal); ok {
+		return signalName(s)
+	}
+	return sig.String()
+}

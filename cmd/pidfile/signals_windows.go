@@ -33,3 +33,6 @@ func signalNumber(n int) (os.Signal, bool) {
 // exitText says how a process ended: run, which starts processes, is not
 // supported here.
 func exitText(ps *os.ProcessState) string { return "exited with status " + strconv.Itoa(ps.ExitCode()) }
+
+// sigText is a signal's name for a message.
+func sigText(sig os.Signal) string { return sig.String() }

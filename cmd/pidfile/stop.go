@@ -6,10 +6,12 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-pidfile/pidfile"
@@ -82,11 +84,16 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 	c := newSubcommand("stop", stdout, stderr, exitUsage)
 	name := c.String("s", "TERM", "the first `SIGNAL`: a name (TERM, INT, HUP) or a number")
 	timeout := c.Duration("timeout", 10*time.Second, "how long to wait after SIGNAL before KILL: a `DURATION` (0: at once)")
+	retry := c.String("retry", "", "instead of -s and -timeout, a `SCHEDULE` as start-stop-daemon's --retry takes\n"+
+		"it: SIGNAL/TIMEOUT/SIGNAL/TIMEOUT... (TERM/10/KILL/5), or a TIMEOUT alone\n"+
+		"(TERM/TIMEOUT/KILL/TIMEOUT); a TIMEOUT is seconds or a DURATION")
 	group := c.Bool("group", false, "signal the process group that the holder leads (run -detach makes it\n"+
 		"lead one), wait until the group is empty, and send KILL to the group")
 	if code, ok := c.parse(args, stdout, true); !ok {
 		return code
 	}
+	set := map[string]bool{}
+	c.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	sig, ok := parseSignal(*name)
 	if !ok {
 		return c.fail(fmt.Sprintf("unknown signal %q", *name))
@@ -94,14 +101,21 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 	if code, bad := c.negative("timeout", *timeout); bad {
 		return code
 	}
+	steps := []stopStep{{sig, *timeout}, {killSignal, killWait}}
+	if set["retry"] {
+		if set["s"] || set["timeout"] {
+			return c.fail("-retry replaces -s and -timeout")
+		}
+		var err error
+		if steps, err = parseSchedule(*retry); err != nil {
+			return c.fail(err.Error())
+		}
+	}
 	path := c.Arg(0)
 	if *group {
-		return stopGroup(path, sig, *timeout, stderr)
+		return stopGroup(path, steps, stderr)
 	}
-	for i, step := range []struct {
-		sig  os.Signal
-		wait time.Duration
-	}{{sig, *timeout}, {killSignal, killWait}} {
+	for i, step := range steps {
 		pid, err := pidfile.Signal(path, step.sig)
 		if errors.Is(err, pidfile.ErrNotRunning) {
 			return exitOK
@@ -119,18 +133,61 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 		case !errors.Is(err, context.DeadlineExceeded):
 			sayf(stderr, "%v", err)
 			return exitUnknown
-		case i == 0:
-			sayf(stderr, "pidfile stop: %s: %s after %v; sending KILL", path, stillHeld(path, pid), step.wait)
+		case i < len(steps)-1:
+			sayf(stderr, "pidfile stop: %s: %s after %v; sending %s", path, stillHeld(path, pid), step.wait, sigText(steps[i+1].sig))
 		}
 	}
-	sayf(stderr, "pidfile stop: %s: still held by %s after KILL", path, holderNow(path))
+	sayf(stderr, "pidfile stop: %s: still held by %s after %s", path, holderNow(path), sigText(steps[len(steps)-1].sig))
 	return exitHeld
+}
+
+// stopStep is one step of a stop: a signal, and how long to wait after it.
+type stopStep struct {
+	sig  os.Signal
+	wait time.Duration
+}
+
+// parseSchedule parses -retry as start-stop-daemon's --retry does:
+// SIGNAL/TIMEOUT pairs, or a TIMEOUT alone for TERM/TIMEOUT/KILL/TIMEOUT.
+// "forever", which repeats a step without end, is refused: stop ends.
+func parseSchedule(s string) ([]stopStep, error) {
+	bad := func(why string) ([]stopStep, error) {
+		return nil, fmt.Errorf("-retry %s: %s; want SIGNAL/TIMEOUT/SIGNAL/TIMEOUT... (TERM/10/KILL/5) or a TIMEOUT", s, why)
+	}
+	items := strings.Split(s, "/")
+	if len(items) == 1 {
+		d, err := parseDuration(s)
+		if err != nil || d < 0 {
+			return bad("not a timeout")
+		}
+		term, _ := signalNamed("TERM")
+		return []stopStep{{term, d}, {killSignal, d}}, nil
+	}
+	if len(items)%2 != 0 {
+		return bad("a signal without its timeout")
+	}
+	var steps []stopStep
+	for i := 0; i < len(items); i += 2 {
+		if items[i] == "forever" || items[i+1] == "forever" {
+			return bad("forever is not supported: stop ends")
+		}
+		sig, ok := parseSignal(strings.TrimPrefix(items[i], "-"))
+		if !ok {
+			return bad("unknown signal " + strconv.Quote(items[i]))
+		}
+		d, err := parseDuration(items[i+1])
+		if err != nil || d < 0 {
+			return bad("not a timeout: " + strconv.Quote(items[i+1]))
+		}
+		steps = append(steps, stopStep{sig, d})
+	}
+	return steps, nil
 }
 
 // stopGroup is stop -group: sig, then KILL, to the process group that the
 // holder leads, each only while the group is proven to be that one (see
 // group.go), until the group is empty and nobody holds path.
-func stopGroup(path string, sig os.Signal, timeout time.Duration, stderr io.Writer) int {
+func stopGroup(path string, steps []stopStep, stderr io.Writer) int {
 	g, err := holderGroup(path)
 	switch {
 	case errors.Is(err, pidfile.ErrNotRunning):
@@ -140,10 +197,7 @@ func stopGroup(path string, sig os.Signal, timeout time.Duration, stderr io.Writ
 		return exitUnknown
 	}
 	defer g.close()
-	for i, step := range []struct {
-		sig  os.Signal
-		wait time.Duration
-	}{{sig, timeout}, {killSignal, killWait}} {
+	for i, step := range steps {
 		switch err := g.signal(step.sig); err {
 		case nil, errGroupGone:
 		default:
@@ -168,11 +222,11 @@ func stopGroup(path string, sig os.Signal, timeout time.Duration, stderr io.Writ
 			// the group's to end, and nothing proves whose it is.
 			sayf(stderr, "pidfile stop: %s: process group %d is empty, but the pidfile is still held by %s, which left the group; it was not signalled", path, g.pgid, holderNow(path))
 			return exitHeld
-		case i == 0:
-			sayf(stderr, "pidfile stop: %s: process group %d is not empty after %v; sending KILL", path, g.pgid, step.wait)
+		case i < len(steps)-1:
+			sayf(stderr, "pidfile stop: %s: process group %d is not empty after %v; sending %s", path, g.pgid, step.wait, sigText(steps[i+1].sig))
 		}
 	}
-	sayf(stderr, "pidfile stop: %s: process group %d is not empty after KILL", path, g.pgid)
+	sayf(stderr, "pidfile stop: %s: process group %d is not empty after %s", path, g.pgid, sigText(steps[len(steps)-1].sig))
 	return exitHeld
 }
 

@@ -39,29 +39,9 @@ func TestStop(t *testing.T) {
 			t.Errorf("the daemon ended by %v, want INT", sig)
 		}
 	})
-	t.Run("ignores TERM", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "d.pid")
-		// An ignored signal stays ignored across exec. The shell says
-		// when it ignores TERM: a TERM before would end it.
-		ignoring := filepath.Join(t.TempDir(), "ignoring")
-		d := start(t, bin, "run", path, "--", "sh", "-c", `trap "" TERM; touch "$0"; exec sleep 3600`, ignoring)
-		d.waitHolding(t, path)
-		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
-			if _, err := os.Stat(ignoring); err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the daemon never said it ignores TERM")
-			}
-		}
-		r := pidfileCmd(t, "stop", "-timeout", "200ms", path)
-		if r.code != 0 || !strings.Contains(r.stderr, "KILL") || strings.Count(r.stderr, "\n") != 1 {
-			t.Errorf("stop: exit %d, stderr %q; want 0 and one line saying it sent KILL", r.code, r.stderr)
-		}
-		if sig := d.signalled(t); sig != syscall.SIGKILL {
-			t.Errorf("the daemon ended by %v, want KILL", sig)
-		}
-	})
+	for _, flags := range [][]string{{"-timeout", "200ms"}, {"-retry", "TERM/0.2/KILL/5"}} {
+		t.Run("ignores TERM "+strings.Join(flags, " "), func(t *testing.T) { stopIgnoringTERM(t, flags) })
+	}
 	t.Run("not held", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "d.pid")
 		if r := pidfileCmd(t, "stop", path); r.code != 0 {
@@ -225,5 +205,31 @@ func TestGroups(t *testing.T) {
 	}
 	if r := pidfileCmd(t, "status", path); r.code != 0 {
 		t.Errorf("the holder was signalled: status exit %d", r.code)
+	}
+}
+
+// stopIgnoringTERM stops, with flags, a holder that ignores TERM: TERM, and
+// KILL after 200 ms, in one line.
+func stopIgnoringTERM(t *testing.T, flags []string) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	// An ignored signal stays ignored across exec. The shell says
+	// when it ignores TERM: a TERM before would end it.
+	ignoring := filepath.Join(t.TempDir(), "ignoring")
+	d := start(t, bin, "run", path, "--", "sh", "-c", `trap "" TERM; touch "$0"; exec sleep 3600`, ignoring)
+	d.waitHolding(t, path)
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
+		if _, err := os.Stat(ignoring); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon never said it ignores TERM")
+		}
+	}
+	r := pidfileCmd(t, append(append([]string{"stop"}, flags...), path)...)
+	if r.code != 0 || !strings.Contains(r.stderr, "after 200ms; sending KILL") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("stop: exit %d, stderr %q; want 0 and one line saying it sent KILL after 200ms", r.code, r.stderr)
+	}
+	if sig := d.signalled(t); sig != syscall.SIGKILL {
+		t.Errorf("the daemon ended by %v, want KILL", sig)
 	}
 }

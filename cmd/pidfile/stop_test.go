@@ -1,0 +1,34 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+// -retry takes start-stop-daemon's schedules.
+func TestParseSchedule(t *testing.T) {
+	term, _ := signalNamed("TERM")
+	hup, _ := signalNamed("HUP")
+	for in, want := range map[string][]stopStep{
+		"TERM/10/KILL/5":  {{term, 10 * time.Second}, {killSignal, 5 * time.Second}},
+		"HUP/1s/TERM/0.5": {{hup, time.Second}, {term, 500 * time.Millisecond}},
+		"7":               {{term, 7 * time.Second}, {killSignal, 7 * time.Second}},
+		"-HUP/2":          {{hup, 2 * time.Second}},
+	} {
+		got, err := parseSchedule(in)
+		if err != nil || len(got) != len(want) {
+			t.Errorf("parseSchedule(%q) = %v, %v; want %v", in, got, err, want)
+			continue
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("parseSchedule(%q) = %v; want %v", in, got, want)
+			}
+		}
+	}
+	for _, in := range []string{"", "TERM", "TERM/10/KILL", "TERM/x", "NOSUCH/1", "TERM/-1", "TERM/10/forever", "x"} {
+		if got, err := parseSchedule(in); err == nil {
+			t.Errorf("parseSchedule(%q) = %v, want an error", in, got)
+		}
+	}
+}
