@@ -9,7 +9,7 @@
 // Usage:
 //
 //	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-supervise [-restart WHEN] [-restart-delay DURATION] [-restart-max N] [-restart-exit-ok LIST] [-stop-timeout DURATION]] [-detach] [-log FILE [-log-size SIZE [-log-keep N]]] [-ready notify|fd:N [-ready-timeout DURATION]] PATH -- CMD [ARGS...]
-//	pidfile stop [-s SIGNAL] [-timeout DURATION] [-retry SCHEDULE] [-group] PATH
+//	pidfile stop [-s SIGNAL] [-timeout DURATION] [-retry SCHEDULE] [-group] [-q] PATH
 //	pidfile status [-json] PATH
 //	pidfile pid [-json] PATH
 //	pidfile kill [-s SIGNAL] [-group] PATH
@@ -161,7 +161,7 @@ func commands() []command {
 				{exitNotStarted, "(-detach) CMD exited at once, does not hold PATH, or was not ready; nothing is left"},
 				{exitUnknown, "any other error"}, {exitCannotExec, "CMD cannot be executed"}, {exitNotFound, "CMD is not found"}},
 			func(args []string, stdout, stderr io.Writer) int { return cmdRun(args, roleCaller, stdout, stderr) }},
-		{"stop", "[-s SIGNAL] [-timeout DURATION] [-retry SCHEDULE] [-group] PATH",
+		{"stop", "[-s SIGNAL] [-timeout DURATION] [-retry SCHEDULE] [-group] [-q] PATH",
 			"Stop the process that holds PATH: signal it (and nobody else, as kill does),\n" +
 				"wait up to DURATION for it to let go, then send KILL the same way and wait\n" +
 				"a few seconds more; with -group, its process group, until it is empty.\n" +

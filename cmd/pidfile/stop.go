@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/go-pidfile/pidfile"
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/tty"
 )
 
 func cmdKill(args []string, stdout, stderr io.Writer) int {
@@ -89,6 +90,8 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 		"(TERM/TIMEOUT/KILL/TIMEOUT); a TIMEOUT is seconds or a DURATION")
 	group := c.Bool("group", false, "signal the process group that the holder leads (run -detach makes it\n"+
 		"lead one), wait until the group is empty, and send KILL to the group")
+	quiet := c.Bool("q", false, "say nothing but errors (else, with standard error a terminal, one line\n"+
+		"per step; and a line before KILL in any case)")
 	if code, ok := c.parse(args, stdout, true); !ok {
 		return code
 	}
@@ -111,34 +114,76 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 			return c.fail(err.Error())
 		}
 	}
-	path := c.Arg(0)
+	o := newStopOutput(c.Arg(0), stderr, *quiet)
 	if *group {
-		return stopGroup(path, steps, stderr)
+		return stopGroup(o, steps)
 	}
+	path := o.path
 	for i, step := range steps {
 		pid, err := pidfile.Signal(path, step.sig)
 		if errors.Is(err, pidfile.ErrNotRunning) {
-			return exitOK
+			return o.done(i > 0)
 		}
 		if err != nil {
 			sayf(stderr, "%v", err)
 			return exitUnknown
 		}
+		o.step("%s sent to process %d; waiting up to %v for it to let go", sigText(step.sig), pid, step.wait)
 		ctx, cancel := context.WithTimeout(context.Background(), step.wait)
 		err = pidfile.Wait(ctx, path)
 		cancel()
 		switch {
 		case err == nil:
-			return exitOK
+			return o.done(true)
 		case !errors.Is(err, context.DeadlineExceeded):
 			sayf(stderr, "%v", err)
 			return exitUnknown
 		case i < len(steps)-1:
-			sayf(stderr, "pidfile stop: %s: %s after %v; sending %s", path, stillHeld(path, pid), step.wait, sigText(steps[i+1].sig))
+			o.warn("%s after %v; sending %s", stillHeld(path, pid), step.wait, sigText(steps[i+1].sig))
 		}
 	}
 	sayf(stderr, "pidfile stop: %s: still held by %s after %s", path, holderNow(path), sigText(steps[len(steps)-1].sig))
 	return exitHeld
+}
+
+// stopOutput is what stop says on the way: a line per step for a person at
+// a terminal, a warning before each escalation (none with -q), and errors.
+type stopOutput struct {
+	path    string
+	stderr  io.Writer
+	steps   bool // a line per step: standard error is a terminal, and no -q
+	quiet   bool
+	started time.Time
+}
+
+func newStopOutput(path string, stderr io.Writer, quiet bool) *stopOutput {
+	f, _ := stderr.(*os.File)
+	return &stopOutput{path: path, stderr: stderr, steps: !quiet && tty.IsFile(f), quiet: quiet, started: time.Now()}
+}
+
+// step says one step, on a terminal.
+func (o *stopOutput) step(format string, a ...any) {
+	if o.steps {
+		sayf(o.stderr, "pidfile stop: %s: "+format, append([]any{o.path}, a...)...)
+	}
+}
+
+// warn says that stop escalates, unless -q.
+func (o *stopOutput) warn(format string, a ...any) {
+	if !o.quiet {
+		sayf(o.stderr, "pidfile stop: %s: "+format, append([]any{o.path}, a...)...)
+	}
+}
+
+// done ends a stop that left nobody holding path: stopped, if anything
+// was signalled, else it was not running.
+func (o *stopOutput) done(stopped bool) int {
+	if stopped {
+		o.step("stopped in %v", time.Since(o.started).Round(100*time.Millisecond))
+	} else {
+		o.step("not running")
+	}
+	return exitOK
 }
 
 // stopStep is one step of a stop: a signal, and how long to wait after it.
@@ -187,11 +232,12 @@ func parseSchedule(s string) ([]stopStep, error) {
 // stopGroup is stop -group: sig, then KILL, to the process group that the
 // holder leads, each only while the group is proven to be that one (see
 // group.go), until the group is empty and nobody holds path.
-func stopGroup(path string, steps []stopStep, stderr io.Writer) int {
+func stopGroup(o *stopOutput, steps []stopStep) int {
+	path, stderr := o.path, o.stderr
 	g, err := holderGroup(path)
 	switch {
 	case errors.Is(err, pidfile.ErrNotRunning):
-		return exitOK
+		return o.done(false)
 	case err != nil:
 		sayf(stderr, "%v", err)
 		return exitUnknown
@@ -204,13 +250,14 @@ func stopGroup(path string, steps []stopStep, stderr io.Writer) int {
 			sayf(stderr, "pidfile stop: %s: process group %d: %v", path, g.pgid, err)
 			return exitUnknown
 		}
+		o.step("%s sent to process group %d; waiting up to %v for it to empty", sigText(step.sig), g.pgid, step.wait)
 		gone, err := waitGone(path, g, step.wait)
 		switch {
 		case err != nil:
 			sayf(stderr, "%v", err)
 			return exitUnknown
 		case gone:
-			return exitOK
+			return o.done(true)
 		}
 		alive, err := g.alive()
 		switch {
@@ -223,7 +270,7 @@ func stopGroup(path string, steps []stopStep, stderr io.Writer) int {
 			sayf(stderr, "pidfile stop: %s: process group %d is empty, but the pidfile is still held by %s, which left the group; it was not signalled", path, g.pgid, holderNow(path))
 			return exitHeld
 		case i < len(steps)-1:
-			sayf(stderr, "pidfile stop: %s: process group %d is not empty after %v; sending %s", path, g.pgid, step.wait, sigText(steps[i+1].sig))
+			o.warn("process group %d is not empty after %v; sending %s", g.pgid, step.wait, sigText(steps[i+1].sig))
 		}
 	}
 	sayf(stderr, "pidfile stop: %s: process group %d is not empty after %s", path, g.pgid, sigText(steps[len(steps)-1].sig))

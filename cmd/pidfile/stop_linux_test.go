@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -231,5 +232,44 @@ func stopIgnoringTERM(t *testing.T, flags []string) {
 	}
 	if sig := d.signalled(t); sig != syscall.SIGKILL {
 		t.Errorf("the daemon ended by %v, want KILL", sig)
+	}
+}
+
+// On a terminal, stop says each step, and how long the stop took; with -q,
+// or without a terminal, nothing.
+func TestStopSaysItsStepsOnATerminal(t *testing.T) {
+	script := testproc.LookTool(t, "script")
+	for _, tc := range []struct {
+		flags string
+		want  []string
+	}{
+		{"", []string{"TERM sent to process ", "; waiting up to 10s for it to let go", "stopped in "}},
+		{"-q ", nil},
+	} {
+		path := filepath.Join(t.TempDir(), "d.pid")
+		d := startRun(t, path)
+		// script(1) gives the command a terminal of its own.
+		out, err := exec.Command(script, "-qec", bin+" stop "+tc.flags+path, "/dev/null").CombinedOutput()
+		if err != nil {
+			t.Fatalf("stop %s(under script): %v, %q", tc.flags, err, out)
+		}
+		said := strings.ReplaceAll(string(out), "\r", "")
+		for _, w := range tc.want {
+			if !strings.Contains(said, w) {
+				t.Errorf("stop %son a terminal said %q; want %q in it", tc.flags, said, w)
+			}
+		}
+		if tc.want == nil && said != "" {
+			t.Errorf("stop %son a terminal said %q; want nothing", tc.flags, said)
+		}
+		if strings.Contains(said, "TERM sent") && !strings.Contains(said, strconv.Itoa(d.pid())) {
+			t.Errorf("stop said %q; want the holder's PID %d", said, d.pid())
+		}
+	}
+	// Without a terminal (as every other test runs it), nothing.
+	path := filepath.Join(t.TempDir(), "d.pid")
+	startRun(t, path)
+	if r := pidfileCmd(t, "stop", path); r.stderr != "" || r.code != 0 {
+		t.Errorf("stop without a terminal: exit %d, stderr %q; want 0 and nothing", r.code, r.stderr)
 	}
 }

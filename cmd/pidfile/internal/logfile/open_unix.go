@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/tty"
 	"github.com/go-pidfile/pidfile/internal/filerule"
 )
 
@@ -67,7 +68,7 @@ func checkLog(f *os.File, path string, notThese []string) error {
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFCHR:
-		if !isTerminal(fd) && !isNullDevice(&st) {
+		if !tty.Is(fd) && !isNullDevice(&st) {
 			return fmt.Errorf("%s: a device that is neither a terminal nor /dev/null", path)
 		}
 		return nil
