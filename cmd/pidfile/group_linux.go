@@ -67,3 +67,14 @@ func (g *processGroup) leaderAlive() bool {
 }
 
 func (g *processGroup) close() { unix.Close(g.pidfd) }
+
+// sendLeader sends sig to the group's leader alone, through the pidfd: a
+// leader that has exited and been reaped is never confused with a process
+// that took its PID.
+func (g *processGroup) sendLeader(sig syscall.Signal) error {
+	err := unix.PidfdSendSignal(g.pidfd, sig, nil, 0)
+	if err == unix.ESRCH {
+		return errGroupGone
+	}
+	return err
+}

@@ -12,20 +12,63 @@ import (
 	"strconv"
 	"sync"
 
+	"time"
+
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/supervise"
 )
 
-// readyPipe watches r, the read end of CMD's readiness pipe, for a newline.
-func (s *supervisor) readyPipe(r *os.File) {
-	got := make(chan string, 1)
-	s.readyR, s.readyGot = r, got
+// readyPipe reads CMD's readiness pipe r: ready at a newline; at its end
+// (CMD closed its descriptor, or exited, which the reaper says a moment
+// later) not ready, said after startCheck. Sends never block: the loop
+// reads only while CMD starts. done ends the wait.
+func (s *supervisor) readyPipe(r *os.File, done <-chan struct{}) <-chan supervise.Readiness {
+	c := make(chan supervise.Readiness, 1)
 	go func() {
-		if err := ready.ReadLine(r); err != nil {
-			got <- "closed its readiness descriptor (" + strconv.Itoa(s.l.readyFD) + ") before it was ready"
+		if ready.ReadLine(r) == nil {
+			c <- supervise.Readiness{Ready: true}
 			return
 		}
-		got <- ""
+		select {
+		case <-time.After(startCheck):
+			c <- supervise.Readiness{Why: "closed its readiness descriptor (" + strconv.Itoa(s.l.readyFD) + ") before it was ready"}
+		case <-done:
+		}
 	}()
+	return c
+}
+
+// readyNotify judges what the current CMD says on the notify socket with
+// w: ready, failed (ERRNO=), or a later deadline. done ends the wait.
+func (s *supervisor) readyNotify(w *ready.Wait, done <-chan struct{}) <-chan supervise.Readiness {
+	c := make(chan supervise.Readiness, 1)
+	go func() {
+		for {
+			select {
+			case <-s.heard.poke:
+			case <-done:
+				return
+			}
+			var r supervise.Readiness
+			switch outcome, why := w.Hear(s.heard.state(), time.Now()); outcome {
+			case ready.Ready:
+				r.Ready = true
+			case ready.Failed:
+				r.Why = why
+			default:
+				r.Due = w.Due
+			}
+			select {
+			case c <- r:
+			case <-done:
+				return
+			}
+			if r.Ready || r.Why != "" {
+				return
+			}
+		}
+	}()
+	return c
 }
 
 // tellParent sends msg to the NOTIFY_SOCKET this process was given, if any.

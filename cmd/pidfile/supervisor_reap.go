@@ -2,92 +2,79 @@
 
 package main
 
-// How the supervisor reaps CMD and its orphans, and ends what CMD left in
-// its process group.
+// The supervisor reaps every child that exits, CMD and the orphans of its
+// tree that the kernel gives it (it is their reaper), in one goroutine
+// woken by SIGCHLD, and hands CMD's end to the loop.
 
 import (
+	"os"
+	"sync"
 	"syscall"
-	"time"
+
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/supervise"
 )
 
-// reap reaps every child that has exited (CMD, and orphans of its tree that
-// the kernel gave this process), and returns CMD's status once it is among
-// them.
-func (s *supervisor) reap(pid int) (syscall.WaitStatus, bool) {
-	var cmd syscall.WaitStatus
-	found := false
+// reaper reaps the supervisor's children.
+type reaper struct {
+	// mu is held while a CMD is started and pinned, so that it cannot be
+	// reaped (and its PID pass to another process) before it is pinned.
+	mu      sync.Mutex
+	waiting map[int]chan supervise.Exit // CMDs whose end is awaited
+	early   map[int]syscall.WaitStatus  // CMDs reaped before they were awaited
+}
+
+// startReaper reaps on every SIGCHLD of chld.
+func startReaper(chld <-chan os.Signal) *reaper {
+	r := &reaper{waiting: map[int]chan supervise.Exit{}, early: map[int]syscall.WaitStatus{}}
+	go func() {
+		for range chld {
+			r.reap()
+		}
+	}()
+	return r
+}
+
+// reap reaps every child that has exited.
+func (r *reaper) reap() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for {
 		var ws syscall.WaitStatus
-		p, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
 		if err == syscall.EINTR {
 			continue
 		}
-		if p <= 0 || err != nil {
-			return cmd, found
-		}
-		if p == pid {
-			cmd, found = ws, true
-		}
-	}
-}
-
-// endGroup ends what is left of CMD's process group (pgid, CMD's PID): TERM,
-// then KILL after -stop-timeout; it returns once the group is empty, every
-// orphan reaped. Stop requests meanwhile are remembered.
-func (s *supervisor) endGroup(pgid int) {
-	defer s.group.close()
-	s.reap(0)
-	if !s.groupAlive() {
-		return
-	}
-	s.say("ending what is left of process group %d", pgid)
-	s.group.send(syscall.SIGTERM)
-	wait := s.groupWait()
-	kill := time.After(wait)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for s.groupAlive() {
-		select {
-		case sig := <-s.sigs:
-			if stopSignals[sig] && !s.stopping {
-				s.stopRequested()
-				wait = s.groupWait()
-				kill = time.After(wait)
-			}
-		case <-s.chld:
-		case <-tick.C:
-		case <-kill:
-			s.say("process group %d is not empty after %v; sending KILL", pgid, wait)
-			s.group.send(syscall.SIGKILL)
-		}
-		s.reap(0)
-	}
-}
-
-// groupAlive reports whether the current CMD's group has a member left; a
-// group that cannot be told (a kernel older than 6.9, its leader reaped)
-// counts as empty: nothing can be sent to it any more.
-func (s *supervisor) groupAlive() bool {
-	alive, err := s.group.alive()
-	return alive && err == nil
-}
-
-// reapNow waits for child pid, which is ending.
-func (s *supervisor) reapNow(pid int) {
-	var ws syscall.WaitStatus
-	for {
-		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
+		if pid <= 0 || err != nil {
 			return
 		}
+		if c, ok := r.waiting[pid]; ok {
+			delete(r.waiting, pid)
+			c <- supervise.Exit{Code: statusCode(ws), Text: waitText(ws)}
+		} else {
+			r.early[pid] = ws // an orphan, or a CMD not awaited yet
+		}
 	}
 }
 
-// groupWait is how long what is left of CMD's group has before KILL:
-// -stop-timeout, but after a stop request what is left of it, so that the
-// whole stop takes no longer than that.
-func (s *supervisor) groupWait() time.Duration {
-	if s.stopping {
-		return max(min(s.l.sup.stopTimeout, time.Until(s.stopBy)), 0)
+// await returns the channel on which CMD pid's end comes, once; the caller
+// holds mu (CMD was started under it).
+func (r *reaper) await(pid int) <-chan supervise.Exit {
+	c := make(chan supervise.Exit, 1)
+	if ws, ok := r.early[pid]; ok {
+		delete(r.early, pid)
+		c <- supervise.Exit{Code: statusCode(ws), Text: waitText(ws)}
+		return c
 	}
-	return s.l.sup.stopTimeout
+	r.waiting[pid] = c
+	clear(r.early) // orphans: nobody awaits them
+	return c
+}
+
+// statusCode is how run reports a CMD that ended with ws: its status, or 128+N
+// for signal N.
+func statusCode(ws syscall.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
 }

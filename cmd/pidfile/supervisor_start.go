@@ -12,33 +12,35 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/supervise"
 )
 
 // start starts CMD through this program, in a session of its own, with
 // KILL as its parent-death signal, and nothing of this process's
 // descriptors but standard input, CMD's output, -ready fd:N, and after them
-// a read-only descriptor of PATH.child that holds its lock (cmdGuard).
-func (s *supervisor) start() (int, error) {
+// a read-only descriptor of PATH.child that holds its lock (cmdGuard); it
+// returns CMD as the loop sees it.
+func (s *supervisor) start() (*supervise.Process, error) {
 	guard, err := s.cmdGuard()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if guard != nil {
 		defer guard.Close() // the child has it; the lock stays with CMD's tree
 	}
 	files := []uintptr{0, s.out.Fd(), s.out.Fd()}
-	var readyW *os.File
+	var readyR, readyW *os.File
 	if s.l.readyFD > 0 {
-		r, w, err := os.Pipe()
-		if err != nil {
-			return 0, err
+		if readyR, readyW, err = os.Pipe(); err != nil {
+			return nil, err
 		}
-		s.readyPipe(r)
-		readyW = w
+		defer readyW.Close() // the child has it; the pipe ends with CMD
 		for len(files) <= s.l.readyFD {
 			files = append(files, ^uintptr(0)) // closed in the child
 		}
-		files[s.l.readyFD] = w.Fd()
+		files[s.l.readyFD] = readyW.Fd()
 	}
 	if guard != nil {
 		files = append(files, guard.Fd())
@@ -47,6 +49,8 @@ func (s *supervisor) start() (int, error) {
 	if s.heard != nil {
 		s.heard.starting()
 	}
+	// Neither reaped nor awaited before it is pinned (the reaper waits).
+	s.reaper.mu.Lock()
 	// CMD leads a session of its own, not only a group: a process may join
 	// only a group of its own session, so nothing of CMD's can move into
 	// the supervisor's group and out of the reach of the group's KILL.
@@ -55,25 +59,70 @@ func (s *supervisor) start() (int, error) {
 		Files: files,
 		Sys:   &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL},
 	})
+	var group *processGroup
+	var exit <-chan supervise.Exit
+	if err == nil {
+		// Pinned before CMD can be reaped: it and its group are
+		// signalled only through the pin, never by an ID that may be
+		// reused.
+		if group, err = pinGroup(pid); err != nil {
+			syscall.Kill(pid, syscall.SIGKILL)
+			err = fmt.Errorf("cannot pin its process group: %w", err)
+		}
+		exit = s.reaper.await(pid)
+	}
+	s.reaper.mu.Unlock()
 	if s.heard != nil {
 		s.heard.started(pid)
 	}
-	if readyW != nil {
-		readyW.Close() // the child has it; the pipe ends with CMD
-	}
 	if err != nil {
-		return 0, err
+		if readyR != nil {
+			readyR.Close()
+		}
+		return nil, err
 	}
-	// Pinned before CMD can be reaped: its group is signalled only
-	// through the pin, never by an ID that may be reused.
-	if s.group, err = pinGroup(pid); err != nil {
-		syscall.Kill(pid, syscall.SIGKILL)
-		s.reapNow(pid)
-		return 0, fmt.Errorf("cannot pin its process group: %w", err)
-	}
-	s.publish(serviceRunning, pid, time.Time{})
 	s.say("started %s as process %d", s.l.argv[0], pid)
-	return pid, nil
+	return s.process(pid, group, exit, readyR), nil
+}
+
+// process is a started CMD as the loop sees it: its end, its readiness,
+// and the signals the loop may send it and its group.
+func (s *supervisor) process(pid int, group *processGroup, exit <-chan supervise.Exit, readyR *os.File) *supervise.Process {
+	done := make(chan struct{})
+	p := &supervise.Process{
+		PID:  pid,
+		Exit: exit,
+		Signal: func(sig os.Signal) {
+			group.sendLeader(sig.(syscall.Signal))
+		},
+		SignalGroup: func(sig os.Signal) { group.signal(sig) },
+		GroupAlive: func() bool {
+			alive, err := group.alive()
+			return alive && err == nil
+		},
+		Close: func() {
+			close(done)
+			group.close()
+			if readyR != nil {
+				readyR.Close()
+			}
+		},
+	}
+	switch {
+	case readyR != nil:
+		p.Ready = s.readyPipe(readyR, done)
+		// Nothing more is read once CMD is ready: a CMD that writes on
+		// gets EPIPE, rather than block on a full pipe.
+		p.IsReady = func() { readyR.Close() }
+	case s.heard != nil:
+		w := ready.NewWait(time.Now(), s.l.readyTimeout)
+		p.Ready = s.readyNotify(w, done)
+		p.NotReadyInTime = func(timeout time.Duration) string {
+			w.Hear(s.heard.state(), time.Now()) // the last STATUS=
+			return w.Why("was not ready within " + timeout.String())
+		}
+	}
+	return p
 }
 
 // cmdGuard takes, on a new open file description of PATH.child, the lock
