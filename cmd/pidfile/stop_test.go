@@ -7,13 +7,14 @@ import (
 
 // -retry takes start-stop-daemon's schedules.
 func TestParseSchedule(t *testing.T) {
+	// TERM and KILL: the names every system knows (on Windows, both
+	// terminate).
 	term, _ := signalNamed("TERM")
-	hup, _ := signalNamed("HUP")
 	for in, want := range map[string][]stopStep{
-		"TERM/10/KILL/5":  {{term, 10 * time.Second}, {killSignal, 5 * time.Second}},
-		"HUP/1s/TERM/0.5": {{hup, time.Second}, {term, 500 * time.Millisecond}},
-		"7":               {{term, 7 * time.Second}, {killSignal, 7 * time.Second}},
-		"-HUP/2":          {{hup, 2 * time.Second}},
+		"TERM/10/KILL/5":   {{term, 10 * time.Second}, {killSignal, 5 * time.Second}},
+		"KILL/1s/TERM/0.5": {{killSignal, time.Second}, {term, 500 * time.Millisecond}},
+		"7":                {{term, 7 * time.Second}, {killSignal, 7 * time.Second}},
+		"-TERM/2":          {{term, 2 * time.Second}},
 	} {
 		got, err := parseSchedule(in)
 		if err != nil || len(got) != len(want) {
