@@ -44,30 +44,52 @@ func newSubcommand(name string, stdout, stderr io.Writer, usageExit int) *subcom
 // returns an exit status and false if the command must stop: -h prints the
 // usage to stdout and succeeds; anything else is a usage error.
 func (c *subcommand) parse(args []string, stdout io.Writer, onlyPath bool) (int, bool) {
-	err := c.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
+	return c.report(c.check(args, onlyPath), stdout)
+}
+
+// report acts on what check (or a parse built on it) said: -h prints the
+// usage to stdout and succeeds; a usage error is said in one line.
+func (c *subcommand) report(err error, stdout io.Writer) (int, bool) {
+	var usage usageError
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, flag.ErrHelp):
 		c.help(stdout)
 		return exitOK, false
+	case errors.As(err, &usage):
+		return c.fail(string(usage)), false
 	}
-	if err != nil {
-		return c.fail(err.Error()), false
-	}
-	if c.NArg() == 0 {
-		return c.fail("missing PATH"), false
-	}
-	if c.Arg(0) == "" {
+	return c.fail(err.Error()), false
+}
+
+// usageError is a usage error's message.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// check parses args and wants a PATH, and nothing after it if onlyPath; it
+// says nothing: its error is flag.ErrHelp for -h, else a usageError.
+func (c *subcommand) check(args []string, onlyPath bool) error {
+	err := c.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return err
+	case err != nil:
+		return usageError(err.Error())
+	case c.NArg() == 0:
+		return usageError("missing PATH")
+	case c.Arg(0) == "":
 		// An unset variable in a script: no file, so nothing would seem
 		// to run, and stop would succeed.
-		return c.fail("empty PATH"), false
-	}
-	if c.NArg() > 1 && c.isFlag(c.Arg(1)) {
+		return usageError("empty PATH")
+	case c.NArg() > 1 && c.isFlag(c.Arg(1)):
 		// "run m.pid -detach -- CMD" would run -detach as CMD.
-		return c.fail("flags go before PATH: " + c.Arg(1)), false
+		return usageError("flags go before PATH: " + c.Arg(1))
+	case onlyPath && c.NArg() > 1:
+		return usageError("more than one PATH")
 	}
-	if onlyPath && c.NArg() > 1 {
-		return c.fail("more than one PATH"), false
-	}
-	return 0, true
+	return nil
 }
 
 // isFlag reports whether arg names one of c's flags (-name, --name,

@@ -10,7 +10,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -18,7 +17,6 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-pidfile/pidfile"
@@ -39,6 +37,8 @@ type launch struct {
 	// without -ready; readyTimeout bounds the wait.
 	readyFD      int
 	readyTimeout time.Duration
+	detach       bool         // -detach
+	userSpec     string       // -user, as given; account once looked up
 	logPath      string       // -log, or ""
 	sup          *supervision // -supervise, or nil
 	args         []string     // run's own arguments, for the processes it starts
@@ -77,116 +77,10 @@ func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
 		supervisor, args = n, args[1:]
 	}
 	c := newSubcommand("run", stdout, stderr, exitUsage)
-	wait := c.Duration("wait", 0, "wait up to `DURATION` for the holder to let go (e.g. 10s)")
-	detach := c.Bool("detach", false, "run CMD (or with -supervise, the supervisor) as a daemon; print its PID\n"+
-		"once it runs holding PATH")
-	logPath := c.String("log", "", "with -detach or -supervise, append CMD's standard output and error to `FILE`,\n"+
-		"created if missing with mode 0640 less the umask; a symbolic link is not followed")
-	userSpec := c.String("user", "", "after claiming PATH, execute CMD as `USER[:GROUP]` (a name or number):\n"+
-		"USER's supplementary groups, then its primary group or GROUP, then its UID,\n"+
-		"and HOME, USER and LOGNAME to match; root only")
-	mode := c.String("mode", "0644", "the permission bits of PATH if run creates it, less the umask: `MODE`\n"+
-		"0644, 0640 or 0600 (the narrower, the fewer users can read, or hold, the file)")
-	ready := c.String("ready", "", "with -detach or -supervise, wait until CMD says it is ready: `notify` (CMD\n"+
-		"sends READY=1 to $NOTIFY_SOCKET, as sd_notify(3) does; Unix) or fd:N (N >= 3:\n"+
-		"CMD writes a newline to its descriptor N, s6's notification-fd)")
-	readyTimeout := c.Duration("ready-timeout", 60*time.Second, "with -ready, how long to wait for CMD to be ready: a `DURATION`")
-	supervise := c.Bool("supervise", false, "stay, holding PATH, and run CMD as a child that never holds it: forward\n"+
-		"signals to it, end what it leaves in its process group, restart it if asked\n"+
-		"(Linux and FreeBSD)")
-	restart := c.String("restart", "never", "with -supervise, when to start CMD again after it exits: `WHEN`\n"+
-		"never, on-failure (a non-zero status, or a signal that was no stop request)\n"+
-		"or always (any exit that was no stop request)")
-	restartDelay := c.Duration("restart-delay", time.Second, "with -supervise, the first wait before a restart: a `DURATION`; it doubles per\n"+
-		"restart up to a minute, and starts again once CMD has run for a minute")
-	restartMax := c.Int("restart-max", 0, "with -supervise, give up after `N` restarts in a row that each ran less than a\n"+
-		"minute, exiting with CMD's last status (0: never give up)")
-	stopTimeout := c.Duration("stop-timeout", 5*time.Second, "with -supervise, how long CMD's process group has to exit after a stop\n"+
-		"request (or after CMD exited) before it gets KILL: a `DURATION`; keep it below\n"+
-		"pidfile stop's -timeout")
-	logSize := c.String("log-size", "", "with -supervise and -log, rotate FILE before it would pass `SIZE` (bytes,\n"+
-		"or with K, M or G): FILE becomes FILE.1, FILE.1 becomes FILE.2, ...")
-	exitOK := c.String("restart-exit-ok", "0", "with -supervise, the exit statuses of CMD that are success, which -restart\n"+
-		"on-failure does not restart: `LIST` of numbers and signal names (0,3,TERM)")
-	logKeep := c.Int("log-keep", 5, "with -log-size, how many rotated files to keep: `N` (at most 1000)")
-	var setup environment
-	setup.define(c)
-	if code, ok := c.parse(args, stdout, false); !ok {
+	l, err := parseRun(c, args)
+	if code, ok := c.report(err, stdout); !ok {
 		return code
 	}
-	set := map[string]bool{}
-	c.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	rest := c.Args()
-	l := launch{path: rest[0], argv: rest[1:], wait: *wait, setup: setup, logPath: *logPath, args: args}
-	if len(l.argv) > 0 && l.argv[0] == "--" {
-		l.argv = l.argv[1:]
-	}
-	if len(l.argv) == 0 {
-		return c.fail("missing CMD after PATH --")
-	}
-	if *logPath != "" && !*detach && !*supervise {
-		return c.fail("-log needs -detach or -supervise")
-	}
-	if code, bad := c.negative("wait", *wait); bad {
-		return code
-	}
-	for _, name := range []string{"restart", "restart-delay", "restart-max", "restart-exit-ok", "stop-timeout", "log-size", "log-keep"} {
-		if set[name] && !*supervise {
-			return c.fail("-" + name + " needs -supervise")
-		}
-	}
-	if *supervise {
-		l.sup = &supervision{delay: *restartDelay, max: *restartMax, stopTimeout: *stopTimeout, logKeep: *logKeep}
-		var err error
-		if l.sup.restart, err = parseRestart(*restart); err != nil {
-			return c.fail(err.Error())
-		}
-		switch {
-		case *restartDelay <= 0:
-			return c.fail("-restart-delay must be positive")
-		case *restartMax < 0:
-			return c.fail("negative -restart-max")
-		case *stopTimeout <= 0:
-			return c.fail("-stop-timeout must be positive")
-		case *logKeep < 1 || *logKeep > maxLogKeep:
-			return c.fail(fmt.Sprintf("-log-keep must be from 1 to %d", maxLogKeep))
-		case (set["log-size"] || set["log-keep"]) && *logPath == "":
-			return c.fail("-log-size and -log-keep need -log")
-		case set["log-keep"] && !set["log-size"]:
-			return c.fail("-log-keep needs -log-size")
-		}
-		if *logSize != "" {
-			if l.sup.logSize, err = parseSize(*logSize); err != nil {
-				return c.fail(err.Error())
-			}
-		}
-		if set["restart-exit-ok"] {
-			if l.sup.exitOK, err = parseExitOK(*exitOK); err != nil {
-				return c.fail(err.Error())
-			}
-		}
-	}
-	if *ready != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(*ready, "fd:"))
-		switch {
-		case !*detach && !*supervise:
-			return c.fail("-ready needs -detach or -supervise: in the foreground nothing is left to wait")
-		case *ready == "notify":
-			n = readyNotify
-		case !strings.HasPrefix(*ready, "fd:") || err != nil || n < 3 || n > 1023:
-			return c.fail(fmt.Sprintf("-ready %s: want notify, or fd:N with N from 3 to 1023", *ready))
-		}
-		if *readyTimeout <= 0 {
-			return c.fail("-ready-timeout must be positive")
-		}
-		l.readyFD, l.readyTimeout = n, *readyTimeout
-	}
-	perm, err := strconv.ParseUint(*mode, 8, 32)
-	if err != nil || perm&^0o644 != 0 || perm&0o600 != 0o600 {
-		return c.fail(fmt.Sprintf("-mode %s: want 0644, 0640 or 0600: read and write for the owner, at most read for others", *mode))
-	}
-	l.perm = fs.FileMode(perm)
-
 	r := reporter{stderr: stderr}
 	if role == roleDetached {
 		r.status = os.NewFile(uintptr(l.statusFD()), "status")
@@ -206,9 +100,9 @@ func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
 	} else if err != nil {
 		return r.fail(exitNotFound, "pidfile run: %s: command not found", l.argv[0])
 	}
-	if *userSpec != "" {
-		if l.account, err = lookupAccount(*userSpec); err != nil {
-			return r.fail(exitUnknown, "pidfile run: -user %s: %v", *userSpec, err)
+	if l.userSpec != "" {
+		if l.account, err = lookupAccount(l.userSpec); err != nil {
+			return r.fail(exitUnknown, "pidfile run: -user %s: %v", l.userSpec, err)
 		}
 	}
 	// The -env-file files are read here, once, by the run that a user
@@ -227,7 +121,7 @@ func cmdRun(args []string, role runnerRole, stdout, stderr io.Writer) int {
 		// of -detach does, whatever the supervisor's caller ignored.
 		resetSignals()
 		return l.execSupervised(r, supervisor)
-	case *detach && role == roleCaller:
+	case l.detach && role == roleCaller:
 		return startDetached(args, l, stdout, stderr)
 	case role == roleDetached:
 		// The daemon starts with every signal at its default and none
