@@ -24,9 +24,7 @@ func decoyFile(t *testing.T, path string, uid int, perm os.FileMode) *helper {
 	t.Helper()
 	decoy := startHelper(t, "decoy", "", "")
 	decoy.expect("ready ")
-	writeFile(t, path, strconv.Itoa(decoy.pid())+"\n")
-	must(t, os.Chown(path, uid, uid))
-	must(t, os.Chmod(path, perm))
+	testproc.PlantPID(t, path, decoy.pid(), uid, perm)
 	return decoy
 }
 

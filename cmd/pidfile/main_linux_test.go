@@ -110,15 +110,7 @@ func startFlock(t *testing.T, path string, uid int) *daemon {
 func decoyFile(t *testing.T, path string, uid int, perm os.FileMode) *daemon {
 	t.Helper()
 	decoy := start(t, "cat")
-	if err := os.WriteFile(path, []byte(strconv.Itoa(decoy.pid())+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(path, uid, uid); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, perm); err != nil {
-		t.Fatal(err)
-	}
+	testproc.PlantPID(t, path, decoy.pid(), uid, perm)
 	return decoy
 }
 

@@ -6,6 +6,7 @@
 package testproc
 
 import (
+	"os"
 	"os/exec"
 	"strconv"
 	"testing"
@@ -32,4 +33,20 @@ func AsUser(t testing.TB, uid int) []string {
 	}
 	id := strconv.Itoa(uid)
 	return []string{LookTool(t, "setpriv"), "--reuid=" + id, "--regid=" + id, "--clear-groups"}
+}
+
+// PlantPID writes pid into path as a decoy's content, in a file of user
+// uid with permission bits perm: what a user who may write a pidfile could
+// put there.
+func PlantPID(t testing.TB, path string, pid, uid int, perm os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, perm); err != nil {
+		t.Fatal(err)
+	}
 }
