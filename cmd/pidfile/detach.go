@@ -30,6 +30,7 @@ import (
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/logfile"
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/printable"
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
+	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/tty"
 )
 
 // detachedRun is the hidden subcommand that the child of run -detach runs.
@@ -47,6 +48,10 @@ const (
 // cannot run at all (a missing shared library, a bad option) to have
 // exited, short enough to add little to a start.
 const startCheck = 200 * time.Millisecond
+
+// readyNote is how long run -detach waits for readiness before it says,
+// on a terminal, that it waits.
+const readyNote = time.Second
 
 // reportWait bounds how long run -detach waits for a child that ended its
 // status pipe without executing the command to exit.
@@ -199,6 +204,14 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 	}
 	pid := child.Process.Pid
 	if pipe != nil || notify != nil {
+		// A person at a terminal is told, once, why nothing happens yet.
+		f, _ := stderr.(*os.File)
+		if tty.IsFile(f) {
+			said := time.AfterFunc(readyNote, func() {
+				sayf(stderr, "pidfile run: waiting up to %v for %s (process %d) to say it is ready", l.readyTimeout, l.argv[0], pid)
+			})
+			defer said.Stop()
+		}
 		var why string
 		if pipe != nil {
 			why = awaitReady(pipe, l, exited, child)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,4 +126,22 @@ func TestRunKeepsNotifySocket(t *testing.T) {
 	if err != nil || string(out) != "@from-systemd\n" {
 		t.Errorf("run: %v, CMD saw NOTIFY_SOCKET=%q; want @from-systemd", err, out)
 	}
+}
+
+// On a terminal, run -detach says once that it waits for readiness, when
+// that takes more than a second (here a CMD that takes two); without a
+// terminal it says nothing (TestRunDetachReadyFD).
+func TestRunDetachSaysItWaitsForReadiness(t *testing.T) {
+	script := testproc.LookTool(t, "script")
+	path := filepath.Join(t.TempDir(), "d.pid")
+	stopAtEnd(t, path)
+	cmd := fmt.Sprintf(`%s run -detach -ready fd:3 %s -- sh -c 'sleep 2; echo >&3; exec sleep 3600'`, bin, path)
+	out, err := exec.Command(script, "-qec", cmd, "/dev/null").CombinedOutput()
+	if err != nil {
+		t.Fatalf("run -detach under script: %v, %q", err, out)
+	}
+	if n := strings.Count(string(out), "pidfile run: waiting up to 1m0s for sh (process "); n != 1 {
+		t.Errorf("run -detach on a terminal said %q; want one line that it waits", out)
+	}
+	pidfileCmd(t, "stop", path)
 }
