@@ -16,21 +16,14 @@ package main
 // otherwise reports exactly why not.
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-pidfile/pidfile"
-	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/logfile"
-	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/printable"
-	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
-	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/tty"
 )
 
 // detachedRun is the hidden subcommand that the child of run -detach runs.
@@ -67,164 +60,26 @@ const reportWait = 5 * time.Second
 // and says "started" on the status pipe once the first CMD has started, or
 // is ready; this process then checks that the supervisor holds the lock.
 func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
-	fail := func(format string, a ...any) int {
-		sayf(stderr, "pidfile run: "+format, a...)
-		return exitUnknown
+	d := &detached{l: l, stderr: stderr}
+	defer d.close()
+	if why := d.prepare(args); why != "" {
+		return d.fail("%s", why)
 	}
-	null, err := os.Open(os.DevNull)
-	if err != nil {
-		return fail("%v", err)
+	if why := d.start(); why != "" {
+		return d.fail("%s", why)
 	}
-	defer null.Close()
-	out, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if l.logPath != "" && l.sup == nil {
-		out, err = logfile.Open(l.logPath, l.path, l.path+childSuffix)
+	if code, done := d.readStatus(); done {
+		return code
 	}
-	if err != nil {
-		return fail("-log: %v", err)
-	}
-	defer out.Close()
-	if err := closeInheritedOnExec(); err != nil {
-		return fail("cannot keep this process's descriptors from the daemon: %v", err)
-	}
-	self, err := selfExecutable()
-	if err != nil {
-		return fail("cannot find this program to start it again: %v", err)
-	}
-	status, w, err := os.Pipe()
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer status.Close()
-	child := exec.Command(self, append([]string{detachedRun}, args...)...)
-	// Its command line reads "pidfile _detached-run [FLAGS] PATH -- CMD":
-	// what ps shows of a detached supervisor, whatever path this program
-	// was started by (/proc/self/exe on Linux).
-	child.Args[0] = "pidfile"
-	child.Env = os.Environ()
-	child.Stdin, child.Stdout, child.Stderr = null, out, out
-	// A supervisor waits for CMD's readiness itself; otherwise this
-	// process does.
-	waitsReady := l.readyFD != 0 && l.sup == nil
-	// The status pipe is the child's descriptor l.statusFD(); with -ready
-	// fd:N, the write end of the readiness pipe is its (and CMD's) N.
-	last := l.statusFD()
-	if waitsReady {
-		last = max(last, l.readyFD)
-	}
-	files := make([]*os.File, last-2)
-	files[l.statusFD()-3] = w
-	var pipe *os.File // -ready fd:N: the read end
-	if waitsReady && l.readyFD > 0 {
-		var rw *os.File
-		if pipe, rw, err = os.Pipe(); err != nil {
-			return fail("%v", err)
-		}
-		defer pipe.Close()
-		files[l.readyFD-3] = rw // closed with w below
-	}
-	var notify *ready.Socket
-	if waitsReady && l.readyFD == readyNotify {
-		uid := -1
-		if l.account != nil {
-			uid = l.account.uid
-		}
-		if notify, err = ready.NewSocket(l.path, uid); err != nil {
-			return fail("-ready notify: %v", err)
-		}
-		defer notify.Close()
-		// CMD's NOTIFY_SOCKET is this one, whatever this process got.
-		child.Env = setEnv(child.Env, "NOTIFY_SOCKET="+notify.Address())
-	}
-	child.Env = append(withoutEnv(child.Env, resolvedEnv), l.setup.passOn())
-	child.ExtraFiles = files
-	child.SysProcAttr = detachedAttr()
-	err = child.Start()
-	// The child has its copies of the write ends; this process keeps none,
-	// so that the pipes end with the child (and CMD).
-	for _, f := range files {
-		if f != nil {
-			f.Close()
-		}
-	}
-	if err != nil {
-		return fail("%v", err)
-	}
-	// The child leads a session, and so a process group, of its own: a
-	// start that fails ends that whole group, what CMD forked with it,
-	// through a pin taken before the child can be reaped.
-	group, err := pinGroup(child.Process.Pid)
-	if err != nil {
-		child.Process.Kill()
-		child.Wait()
-		return fail("cannot pin the detached process's group: %v", err)
-	}
-	defer group.close()
-	exited := make(chan struct{})
-	go func() {
-		child.Wait()
-		close(exited)
-	}()
-	// notStarted ends what the failed start left and reports it: exit 3
-	// once nothing is left and the lock is free, else 4 and what is left.
-	notStarted := func(format string, a ...any) int {
-		sayf(stderr, "pidfile run: "+format+"%s", append(a, outputWent(l))...)
-		if why := endFailedStart(l.path, group, exited); why != "" {
-			sayf(stderr, "pidfile run: %s: %s", l.path, why)
-			return exitUnknown
-		}
-		return exitNotStarted
-	}
-	// The pipe ends when the child has executed CMD, or has exited.
-	sc := bufio.NewScanner(status)
-	execed := false
-	for sc.Scan() {
-		line := sc.Text()
-		if note, ok := strings.CutPrefix(line, notePrefix); ok {
-			fmt.Fprintln(stderr, note) // made printable by the child
-		} else if line+"\n" == execMarker || line+"\n" == startedMarker {
-			execed = true
-		} else if code, msg, ok := parseStatus(line); ok {
-			<-exited
-			if code == exitNotStarted {
-				msg += printable.String(outputWent(l))
-			}
-			fmt.Fprintln(stderr, msg)
-			return code
-		}
-	}
-	if !execed {
-		select {
-		case <-exited:
-		case <-time.After(reportWait):
-			child.Process.Kill()
-			<-exited
-		}
-		return fail("the detached process ended before it could execute the command (%v)", child.ProcessState)
-	}
-	pid := child.Process.Pid
-	if pipe != nil || notify != nil {
-		// A person at a terminal is told, once, why nothing happens yet.
-		f, _ := stderr.(*os.File)
-		if tty.IsFile(f) {
-			said := time.AfterFunc(readyNote, func() {
-				sayf(stderr, "pidfile run: waiting up to %v for %s (process %d) to say it is ready", l.readyTimeout, l.argv[0], pid)
-			})
-			defer said.Stop()
-		}
-		var why string
-		if pipe != nil {
-			why = awaitReady(pipe, l, exited, child)
-		} else {
-			why = awaitNotify(notify, l, exited, child)
-		}
-		if why != "" {
-			return notStarted("%s (process %d) %s", l.argv[0], pid, why)
+	pid := d.child.Process.Pid
+	if d.pipe != nil || d.notify != nil {
+		if why := d.awaitReadiness(pid); why != "" {
+			return d.notStarted("%s (process %d) %s", l.argv[0], pid, why)
 		}
 	} else if l.sup == nil {
 		select {
-		case <-exited:
-			return notStarted("%s (process %d) %s right after it started", l.argv[0], pid, exitText(child.ProcessState))
+		case <-d.exited:
+			return d.notStarted("%s (process %d) %s right after it started", l.argv[0], pid, exitText(d.child.ProcessState))
 		case <-time.After(startCheck):
 		}
 	}
@@ -235,7 +90,7 @@ func startDetached(args []string, l launch, stdout, stderr io.Writer) int {
 	if why := holds(l.path, pid); why != "" {
 		// Left running, it would run unguarded: a second start would
 		// succeed beside it.
-		return notStarted("%s (process %d) runs, but %s; stopping it", what, pid, why)
+		return d.notStarted("%s (process %d) runs, but %s; stopping it", what, pid, why)
 	}
 	fmt.Fprintln(stdout, pid)
 	return exitOK
