@@ -16,16 +16,16 @@ import (
 
 // reaper reaps the supervisor's children.
 type reaper struct {
-	// mu is held while a CMD is started and pinned, so that it cannot be
-	// reaped (and its PID pass to another process) before it is pinned.
+	// mu is held while a CMD is started, pinned and awaited, so that it
+	// cannot be reaped (and its PID pass to another process) before then:
+	// every child reaped without an await is an orphan of CMD's tree.
 	mu      sync.Mutex
 	waiting map[int]chan supervise.Exit // CMDs whose end is awaited
-	early   map[int]syscall.WaitStatus  // CMDs reaped before they were awaited
 }
 
 // startReaper reaps on every SIGCHLD of chld.
 func startReaper(chld <-chan os.Signal) *reaper {
-	r := &reaper{waiting: map[int]chan supervise.Exit{}, early: map[int]syscall.WaitStatus{}}
+	r := &reaper{waiting: map[int]chan supervise.Exit{}}
 	go func() {
 		for range chld {
 			r.reap()
@@ -34,7 +34,8 @@ func startReaper(chld <-chan os.Signal) *reaper {
 	return r
 }
 
-// reap reaps every child that has exited.
+// reap reaps every child that has exited, and hands an awaited CMD's end
+// to the loop.
 func (r *reaper) reap() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -50,23 +51,15 @@ func (r *reaper) reap() {
 		if c, ok := r.waiting[pid]; ok {
 			delete(r.waiting, pid)
 			c <- supervise.Exit{Code: statusCode(ws), Text: waitText(ws)}
-		} else {
-			r.early[pid] = ws // an orphan, or a CMD not awaited yet
 		}
 	}
 }
 
 // await returns the channel on which CMD pid's end comes, once; the caller
-// holds mu (CMD was started under it).
+// holds mu, under which it started CMD.
 func (r *reaper) await(pid int) <-chan supervise.Exit {
 	c := make(chan supervise.Exit, 1)
-	if ws, ok := r.early[pid]; ok {
-		delete(r.early, pid)
-		c <- supervise.Exit{Code: statusCode(ws), Text: waitText(ws)}
-		return c
-	}
 	r.waiting[pid] = c
-	clear(r.early) // orphans: nobody awaits them
 	return c
 }
 
