@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -31,5 +32,9 @@ func TestParseSchedule(t *testing.T) {
 		if got, err := parseSchedule(in); err == nil {
 			t.Errorf("parseSchedule(%q) = %v, want an error", in, got)
 		}
+	}
+	// start-stop-daemon's forever is refused as such, not as a bad item.
+	if _, err := parseSchedule("TERM/10/KILL/forever"); err == nil || !strings.Contains(err.Error(), "forever is not supported") {
+		t.Errorf("parseSchedule(TERM/10/KILL/forever) = %v; want forever refused as such", err)
 	}
 }
