@@ -16,7 +16,7 @@ const heldLocks = 1000
 func startManyLocks(b *testing.B) {
 	dir := b.TempDir()
 	h := startHelper(b, "manylocks", dir, strconv.Itoa(heldLocks))
-	h.expect("ready ")
+	h.Expect("ready ")
 }
 
 // Read's common path must not read the lock table: with a thousand other
@@ -51,7 +51,7 @@ func BenchmarkKernelAnswer(b *testing.B) {
 			writeFile(b, path, "")
 			h := startHelper(b, "fds", path, tc.fds)
 			var pid int
-			if _, err := fmt.Sscanf(h.line(), "ready %d", &pid); err != nil {
+			if _, err := fmt.Sscanf(h.Line(), "ready %d", &pid); err != nil {
 				b.Fatal(err)
 			}
 			want := LockedBy{PID: pid, Source: FromKernel}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-pidfile/pidfile/internal/testproc"
 	"golang.org/x/sys/unix"
 )
 
@@ -65,7 +66,7 @@ func budgetOps(dir string) (map[string]budgetOp, func()) {
 	kernel := filepath.Join(dir, "kernel.pid")
 	os.WriteFile(kernel, nil, 0o644)
 	child := exec.Command(os.Args[0])
-	child.Env = append(helperEnv(), helperRole+"=fds", helperPath+"="+kernel, helperArg+"=10000")
+	child.Env = append(testproc.Environ(), testproc.RoleEnv+"=fds", testproc.PathEnv+"="+kernel, testproc.ArgEnv+"=10000")
 	childIn, _ := child.StdinPipe()
 	childOut, _ := child.StdoutPipe()
 	child.Start()
@@ -127,7 +128,7 @@ func TestSystemCallBudgets(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "strace.out")
 	cmd := exec.Command(strace, "-f", "-qq", "-o", out, os.Args[0])
-	cmd.Env = append(helperEnv(), helperRole+"=budget", helperPath+"="+dir)
+	cmd.Env = append(testproc.Environ(), testproc.RoleEnv+"=budget", testproc.PathEnv+"="+dir)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Skipf("strace cannot trace here (%v): %s", err, b)
 	}

@@ -28,7 +28,7 @@ func runInjected(t *testing.T, sys, errno, role, path string) string {
 	strace := testproc.LookTool(t, "strace")
 	cmd := exec.Command(strace, "-f", "-qq", "-o", os.DevNull, "-e", "trace="+sys,
 		"-e", "inject="+sys+":error="+errno, os.Args[0])
-	cmd.Env = append(helperEnv(), helperRole+"="+role, helperPath+"="+path)
+	cmd.Env = append(testproc.Environ(), testproc.RoleEnv+"="+role, testproc.PathEnv+"="+path)
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("strace %s: %v: %s", role, err, out)
@@ -190,22 +190,22 @@ func TestFaultMatrix(t *testing.T) {
 						startHolder(t, path)
 					}
 					h := startHelper(t, "fault", path, tc.op)
-					h.expect("ready")
+					h.Expect("ready")
 					content := readFile(t, path)
 					inject := c.sys + ":error=" + c.errno
 					if !hard {
 						inject = c.sys + ":error=EINTR:when=1"
 					}
 					st := exec.Command(strace, "-f", "-qq", "-o", os.DevNull, "-P", path,
-						"-e", "trace="+c.sys, "-e", "inject="+inject, "-p", strconv.Itoa(h.pid()))
+						"-e", "trace="+c.sys, "-e", "inject="+inject, "-p", strconv.Itoa(h.PID()))
 					st.Stderr = os.Stderr
 					must(t, st.Start())
 					t.Cleanup(func() { st.Process.Kill(); st.Wait() })
 					// strace says nothing once attached; its tracee
 					// stopping for it is the sign.
-					waitTraced(t, h.pid())
-					h.send("go")
-					l := h.expect("err=")
+					waitTraced(t, h.PID())
+					h.Send("go")
+					l := h.Expect("err=")
 					errText, fds, _ := strings.Cut(strings.TrimPrefix(l, "err="), " fds=")
 					closing := c.sys == "close"
 					// A failed close of a descriptor that was only read

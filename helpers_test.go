@@ -2,8 +2,8 @@
 
 package pidfile
 
-// The test binary re-executes itself to play other processes. A helper's role
-// is chosen by the environment variable helperRole; TestMain runs it and exits
+// The test binary re-executes itself to play other processes (testproc's
+// harness): TestMain plays the role that the environment names and exits
 // before any test runs. Helpers talk to the test over stdin/stdout in lines.
 
 import (
@@ -25,18 +25,11 @@ import (
 	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
-const (
-	helperRole = "PIDFILE_TEST_ROLE"
-	helperPath = "PIDFILE_TEST_PATH"
-	helperArg  = "PIDFILE_TEST_ARG"
-	// helperWantPID, if set, is the PID the helper was started to get.
-	helperWantPID = "PIDFILE_TEST_WANTPID"
-)
+// helperWantPID, if set, is the PID the helper was started to get.
+const helperWantPID = "PIDFILE_TEST_WANTPID"
 
 func TestMain(m *testing.M) {
-	if role := os.Getenv(helperRole); role != "" {
-		os.Exit(runHelper(role, os.Getenv(helperPath), os.Getenv(helperArg)))
-	}
+	testproc.Play(runHelper)
 	// Orphans of helpers (a helper's child, flock(1)'s command) become
 	// this process's children, to be reaped by the test that made them.
 	testproc.AdoptOrphans()
@@ -213,25 +206,9 @@ func runHelper(role, path, arg string) int {
 	return runPlatformHelper(role, path, arg, in, say)
 }
 
-// helperEnv is the environment of a helper process. Under the race
-// detector a process sleeps a second at exit by default; helpers need not.
-func helperEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PIDFILE_TEST_") { // a helper's own role
-			env = append(env, kv)
-		}
-	}
-	return append(env, "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"))
-}
-
-// helper is a running helper process.
-type helper struct {
-	t     testing.TB
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	lines chan string
-}
+// helper is a running helper process: the test binary in a role, or a tool
+// that the test reads lines from.
+type helper = testproc.Proc
 
 // startHelper starts the test binary in role with path and arg. The process
 // is killed and reaped when the test ends.
@@ -240,106 +217,26 @@ func startHelper(t testing.TB, role, path, arg string) *helper {
 	return startHelperCmd(t, exec.Command(os.Args[0]), role, path, arg)
 }
 
+// startHelperCmd starts cmd, which is to start the test binary, in role with
+// path and arg; its stdout comes back in lines.
 func startHelperCmd(t testing.TB, cmd *exec.Cmd, role, path, arg string) *helper {
 	t.Helper()
-	cmd.Env = append(append(helperEnv(), cmd.Env...), helperRole+"="+role, helperPath+"="+path, helperArg+"="+arg)
-	cmd.Stderr = os.Stderr
-	testproc.Isolate(cmd)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	h := &helper{t: t, cmd: cmd, stdin: stdin, lines: make(chan string, 16)}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil { // not reaped yet
-			testproc.KillGroup(cmd)
-			cmd.Wait()
-		}
-		testproc.ReapGroup(cmd.Process.Pid)
-	})
-	go func() {
-		defer close(h.lines)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			h.lines <- sc.Text()
-		}
-	}()
-	return h
+	cmd.Env = append(append(testproc.Environ(), cmd.Env...), testproc.RoleEnv+"="+role, testproc.PathEnv+"="+path, testproc.ArgEnv+"="+arg)
+	return testproc.Start(t, cmd, testproc.Stdout)
 }
-
-// line returns the helper's next line. The deadline only turns a broken
-// helper into a failure instead of a hung test; it orders nothing.
-func (h *helper) line() string {
-	h.t.Helper()
-	select {
-	case l, ok := <-h.lines:
-		if !ok {
-			h.t.Fatalf("helper %d ended without the expected line", h.cmd.Process.Pid)
-		}
-		return l
-	case <-time.After(60 * time.Second):
-		h.t.Fatalf("helper %d said nothing for 60s", h.cmd.Process.Pid)
-	}
-	return ""
-}
-
-// expect reads the next line and fails unless it starts with prefix.
-func (h *helper) expect(prefix string) string {
-	h.t.Helper()
-	l := h.line()
-	if !strings.HasPrefix(l, prefix) {
-		h.t.Fatalf("helper said %q, want a line starting with %q", l, prefix)
-	}
-	return l
-}
-
-// send writes a line to the helper.
-func (h *helper) send(s string) {
-	h.t.Helper()
-	if _, err := io.WriteString(h.stdin, s+"\n"); err != nil {
-		h.t.Fatal(err)
-	}
-}
-
-// exit closes the helper's stdin and waits for it to exit.
-func (h *helper) exit() {
-	h.t.Helper()
-	h.stdin.Close()
-	if err := h.cmd.Wait(); err != nil {
-		h.t.Fatalf("helper: %v", err)
-	}
-}
-
-// kill sends SIGKILL to the helper and what it started, and reaps the
-// helper; its test reaps the rest when it ends.
-func (h *helper) kill() {
-	h.t.Helper()
-	testproc.KillGroup(h.cmd)
-	h.cmd.Wait()
-}
-
-func (h *helper) pid() int { return h.cmd.Process.Pid }
 
 // startHolder starts a helper that claims path, and waits until it holds it.
 func startHolder(t testing.TB, path string) *helper {
 	t.Helper()
 	h := startHelper(t, "hold", path, "")
-	h.expect("ready ")
+	h.Expect("ready ")
 	return h
 }
 
 // deadPID returns the PID of a process that has exited and been reaped.
 func deadPID(t *testing.T) int {
 	t.Helper()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(helperEnv(), helperRole+"=exit")
+	cmd := testproc.Command("exit", "", "")
 	cmd.Run()
 	return cmd.Process.Pid
 }
@@ -360,22 +257,6 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// answers sends "ping" and reports whether the helper answered "pong": a
-// helper killed by a signal it does not handle cannot answer.
-func (h *helper) answers() bool {
-	h.t.Helper()
-	if _, err := io.WriteString(h.stdin, "ping\n"); err != nil {
-		return false
-	}
-	select {
-	case l, ok := <-h.lines:
-		return ok && l == "pong"
-	case <-time.After(60 * time.Second):
-		h.t.Fatalf("helper %d said nothing for 60s", h.cmd.Process.Pid)
-	}
-	return false
 }
 
 // goroutinesSettle waits until the number of goroutines is at most n and

@@ -17,7 +17,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -62,7 +61,7 @@ func runPlatformHelper(role, path, arg string, in *bufio.Reader, say func(string
 		if arg == "plant" {
 			next = "plant"
 		}
-		env := append(helperEnv(), helperRole+"="+next, helperPath+"="+path)
+		env := append(testproc.Environ(), testproc.RoleEnv+"="+next, testproc.PathEnv+"="+path)
 		err = syscall.Exec(os.Args[0], os.Args[:1], env)
 		say("error %v", err)
 		return 1
@@ -156,7 +155,7 @@ func runPlatformHelper(role, path, arg string, in *bufio.Reader, say func(string
 			return 1
 		}
 		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(helperEnv(), helperRole+"=idle")
+		cmd.Env = append(testproc.Environ(), testproc.RoleEnv+"=idle")
 		cmd.Stdin = os.NewFile(3, "stdin")
 		cmd.ExtraFiles = []*os.File{os.NewFile(uintptr(g.f.fd), path)}
 		if err := cmd.Start(); err != nil {
@@ -172,7 +171,7 @@ func runPlatformHelper(role, path, arg string, in *bufio.Reader, say func(string
 		// the lock table still names this process, which no longer holds
 		// the lock.
 		child := exec.Command(os.Args[0])
-		child.Env = append(helperEnv(), helperRole+"=idle")
+		child.Env = append(testproc.Environ(), testproc.RoleEnv+"=idle")
 		childIn, err := testproc.HandOff(path, arg == "write", child)
 		if err != nil {
 			say("error %v", err)
@@ -255,32 +254,10 @@ func holdForeignLock(t *testing.T, path string) func() {
 }
 
 // startFlock makes util-linux flock(1) hold path, as user uid through
-// setpriv(1) unless uid is 0, and returns once it holds it. flock(1) writes
-// nothing into the file; the lock table names it. Its command (cat, which
-// does not inherit the lock) ends when the test closes its stdin.
+// setpriv(1) unless uid is 0, and returns once it holds it.
 func startFlock(t *testing.T, path string, uid int) *helper {
 	t.Helper()
-	args := testproc.FlockArgv(t, path, uid, "echo locked; exec cat")
-	h := startHelperCmd(t, exec.Command(args[0], args[1:]...), "", path, "")
-	// Let cat end, and flock(1) reap it and exit (its stdout, which both
-	// share, then closes), before the helper's own cleanup reaps flock(1),
-	// or kills it if it is stuck.
-	t.Cleanup(func() {
-		h.stdin.Close()
-		timeout := time.After(10 * time.Second)
-		for {
-			select {
-			case _, ok := <-h.lines:
-				if ok {
-					continue
-				}
-			case <-timeout:
-			}
-			return
-		}
-	})
-	h.expect("locked")
-	return h
+	return testproc.StartFlock(t, path, uid)
 }
 
 // nobody is the user ID that tests act as when they need another user.

@@ -83,7 +83,7 @@ func TestReadersAreNeverHolders(t *testing.T) {
 		var readers []*helper
 		for range 3 {
 			h := startHelper(t, "readloop", path, "20000")
-			h.expect("ready ")
+			h.Expect("ready ")
 			readers = append(readers, h)
 		}
 		return readers
@@ -91,8 +91,8 @@ func TestReadersAreNeverHolders(t *testing.T) {
 	// Readers alone name nobody.
 	readers := startReaders()
 	for _, r := range readers {
-		if l := r.line(); l != "named " {
-			t.Errorf("reader %d: %q, want nobody named (readers: %v)", r.pid(), l, pids(readers))
+		if l := r.Line(); l != "named " {
+			t.Errorf("reader %d: %q, want nobody named (readers: %v)", r.PID(), l, pids(readers))
 		}
 	}
 	// Beside a claimer, they name it or nobody, and its claims succeed.
@@ -106,11 +106,11 @@ func TestReadersAreNeverHolders(t *testing.T) {
 		claims++
 		must(t, g.Close())
 		select {
-		case l := <-readers[done].lines:
+		case l := <-readers[done].Lines():
 			for _, pid := range strings.Fields(strings.TrimPrefix(l, "named")) {
 				// 0: a claim met between its lock and its write.
 				if pid != strconv.Itoa(os.Getpid()) && pid != "0" {
-					t.Errorf("reader %d named %s as the holder (readers: %v; line %q)", readers[done].pid(), pid, pids(readers), l)
+					t.Errorf("reader %d named %s as the holder (readers: %v; line %q)", readers[done].PID(), pid, pids(readers), l)
 				}
 			}
 			done++
@@ -123,7 +123,7 @@ func TestReadersAreNeverHolders(t *testing.T) {
 func pids(hs []*helper) []int {
 	var out []int
 	for _, h := range hs {
-		out = append(out, h.pid())
+		out = append(out, h.PID())
 	}
 	return out
 }
@@ -160,12 +160,12 @@ func startAtPID(t *testing.T, pid, uid int, role, path, arg string) *helper {
 		cmd := atPID(pid, argv...)
 		cmd.Env = []string{helperWantPID + "=" + strconv.Itoa(pid)}
 		h := startHelperCmd(t, cmd, role, path, arg)
-		if l := h.line(); l == "atpid" {
+		if l := h.Line(); l == "atpid" {
 			return h
 		} else if !strings.HasPrefix(l, "wrongpid ") {
 			t.Fatalf("helper at PID %d said %q", pid, l)
 		}
-		h.kill()
+		h.Kill()
 	}
 	t.Skipf("another process kept taking PID %d", pid)
 	return nil
@@ -201,13 +201,13 @@ func takerGone(t *testing.T, path string, uid int) int {
 	const script = `exec 3<&0 && { "$@" 0<&3 3<&- & wait $!; }`
 	sh := startHelperCmd(t, exec.Command("sh", append([]string{"-c", script, "sh"}, argv...)...), "handoffexit", path, "")
 	// The child, in sh's process group, goes when the test ends.
-	t.Cleanup(func() { syscall.Kill(-sh.pid(), syscall.SIGKILL) })
+	t.Cleanup(func() { syscall.Kill(-sh.PID(), syscall.SIGKILL) })
 	var taker, child int
-	if _, err := fmt.Sscanf(sh.line(), "taker %d child %d", &taker, &child); err != nil {
+	if _, err := fmt.Sscanf(sh.Line(), "taker %d child %d", &taker, &child); err != nil {
 		t.Fatal(err)
 	}
-	if err := sh.cmd.Wait(); err != nil {
-		t.Fatal(err)
+	if st := sh.Wait(); !st.Success() {
+		t.Fatal(st)
 	}
 	if got := readFile(t, path); got != strconv.Itoa(taker)+"\n" {
 		t.Fatalf("content %q, want the taker's PID %d", got, taker)
@@ -228,14 +228,16 @@ func TestReaderWithTakersPIDIsNotHolder(t *testing.T) {
 	taker := takerGone(t, path, 0)
 	for _, role := range []string{"readexact", "signal"} {
 		reader := startAtPID(t, taker, 0, role, path, "")
-		l := reader.line()
+		l := reader.Line()
 		if strings.HasPrefix(l, "lockedby") || strings.HasPrefix(l, "signal "+strconv.Itoa(taker)) {
 			t.Errorf("%s at the taker's PID %d said %q: itself as the holder", role, taker, l)
 		}
 		if role == "readexact" && !strings.Contains(l, "inherited=true") {
 			t.Errorf("%s said %q, want ErrInheritedLock", role, l)
 		}
-		must(t, reader.cmd.Wait())
+		if st := reader.Wait(); !st.Success() {
+			t.Fatal(st)
+		}
 	}
 }
 
@@ -247,7 +249,7 @@ func TestOpenerAtTakersPIDIsNotHolder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	taker := takerGone(t, path, 0)
 	decoy := startAtPID(t, taker, 0, "decoy", path, "open")
-	decoy.expect("ready ")
+	decoy.Expect("ready ")
 	r, err := ReadExact(path)
 	if _, named := r.(LockedBy); named || !errors.Is(err, ErrInheritedLock) {
 		t.Errorf("ReadExact = %#v, %v; want ErrInheritedLock: process %d only has the file open", r, err, taker)
@@ -255,7 +257,7 @@ func TestOpenerAtTakersPIDIsNotHolder(t *testing.T) {
 	if pid, err := Signal(path, syscall.SIGTERM); err == nil {
 		t.Errorf("Signal signalled process %d, which only has the file open", pid)
 	}
-	if !decoy.answers() {
+	if !decoy.Answers() {
 		t.Error("the decoy was signalled")
 	}
 }
@@ -267,15 +269,15 @@ func TestReusedTakerPIDOfAnotherUserIsNotNamed(t *testing.T) {
 	path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
 	taker := takerGone(t, path, nobody)
 	decoy := startAtPID(t, taker, 0, "decoy", path, "")
-	decoy.expect("ready ")
+	decoy.Expect("ready ")
 	for _, role := range []string{"readexact", "signal"} {
 		reader := startHelperAs(t, nobody, role, path, "")
-		l := reader.line()
+		l := reader.Line()
 		if strings.HasPrefix(l, "lockedby") || strings.HasPrefix(l, "signal "+strconv.Itoa(taker)) {
 			t.Errorf("user %d's %s said %q: root's process %d, which reused the taker's PID", nobody, role, l, taker)
 		}
 	}
-	if !decoy.answers() {
+	if !decoy.Answers() {
 		t.Error("the decoy was signalled")
 	}
 }
@@ -287,7 +289,7 @@ func TestUnseenHolderNamedByItsStartTime(t *testing.T) {
 	path := filepath.Join(sharedDir(t, 0, 0o755), "d.pid")
 	daemon := startHolder(t, path) // root's
 	reader := startHelperAs(t, nobody, "readexact", path, "")
-	if l, want := reader.line(), fmt.Sprintf("lockedby %d kernel", daemon.pid()); l != want {
+	if l, want := reader.Line(), fmt.Sprintf("lockedby %d kernel", daemon.PID()); l != want {
 		t.Errorf("user %d's ReadExact said %q, want %q", nobody, l, want)
 	}
 }
@@ -328,10 +330,10 @@ func mainExitHelper(path, _ string, in *bufio.Reader, say func(string, ...any)) 
 func TestHolderWithExitedMainThread(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	h := startHelper(t, "mainexit", path, "")
-	h.expect("ready ")
+	h.Expect("ready ")
 	// The main thread is gone once the process's leader is a zombie.
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/stat", h.pid(), h.pid()))
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/stat", h.PID(), h.PID()))
 		if err == nil && strings.Contains(string(b), ") Z ") {
 			break
 		}
@@ -340,19 +342,19 @@ func TestHolderWithExitedMainThread(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if !h.answers() {
+	if !h.Answers() {
 		t.Fatal("the helper died with its main thread")
 	}
 	r, err := ReadExact(path)
-	if want := (LockedBy{PID: h.pid(), Source: FromKernel}); r != want || err != nil {
+	if want := (LockedBy{PID: h.PID(), Source: FromKernel}); r != want || err != nil {
 		t.Errorf("ReadExact = %#v, %v; want %#v", r, err, want)
 	}
 	pid, err := Signal(path, syscall.SIGKILL)
-	if pid != h.pid() || err != nil {
-		t.Fatalf("Signal = %d, %v; want %d", pid, err, h.pid())
+	if pid != h.PID() || err != nil {
+		t.Fatalf("Signal = %d, %v; want %d", pid, err, h.PID())
 	}
-	if err := h.cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
-		t.Errorf("helper ended with %v, want killed", err)
+	if sig := h.Signaled(); sig != syscall.SIGKILL {
+		t.Errorf("helper ended by signal %d, want KILL", sig)
 	}
 }
 
@@ -367,7 +369,7 @@ func foreignProcHelper(path, arg string, _ *bufio.Reader, say func(string, ...an
 		return 1
 	}
 	decoy := atPID(pid, os.Args[0])
-	decoy.Env = append(helperEnv(), helperRole+"=decoy")
+	decoy.Env = append(testproc.Environ(), testproc.RoleEnv+"=decoy")
 	// The decoy lives while its stdin is open: until this process exits.
 	_, err := decoy.StdinPipe()
 	var out io.ReadCloser
@@ -418,17 +420,17 @@ func checkNamespacedReader(t *testing.T, flags ...string) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	holder := startHolder(t, path)
 	cmd := exec.Command(testproc.LookTool(t, "unshare"), append(flags, os.Args[0])...)
-	h := startHelperCmd(t, cmd, "foreignproc", path, strconv.Itoa(holder.pid()))
-	if l := h.line(); strings.Contains(l, "LockedBy") {
+	h := startHelperCmd(t, cmd, "foreignproc", path, strconv.Itoa(holder.PID()))
+	if l := h.Line(); strings.Contains(l, "LockedBy") {
 		t.Errorf("in the namespace, %s: a PID of the host named as one of the namespace", l)
 	}
-	if l := h.line(); !strings.HasPrefix(l, "signal 0 ") {
+	if l := h.Line(); !strings.HasPrefix(l, "signal 0 ") {
 		t.Errorf("in the namespace, %s: want no signal", l)
 	}
-	if l := h.line(); l != "decoy alive" {
+	if l := h.Line(); l != "decoy alive" {
 		t.Errorf("in the namespace, %s", l)
 	}
-	if !holder.answers() {
+	if !holder.Answers() {
 		t.Error("the holder was signalled")
 	}
 }

@@ -19,7 +19,7 @@ import (
 func TestHeldFileCannotBeRemovedOrRenamed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	h := startHolder(t, path)
-	want := strconv.Itoa(h.pid()) + "\n"
+	want := strconv.Itoa(h.PID()) + "\n"
 	if got := readFile(t, path); got != want {
 		t.Errorf("another process reads %q while the lock is held, want the holder's PID %q", got, want)
 	}
@@ -32,10 +32,10 @@ func TestHeldFileCannotBeRemovedOrRenamed(t *testing.T) {
 	if got := readFile(t, path); got != want {
 		t.Errorf("after the attempts the file holds %q, want %q", got, want)
 	}
-	if r, err := Read(path); r != (LockedBy{PID: h.pid(), Source: FromContent}) || err != nil {
+	if r, err := Read(path); r != (LockedBy{PID: h.PID(), Source: FromContent}) || err != nil {
 		t.Errorf("Read = %#v, %v; want the holder", r, err)
 	}
-	h.exit()
+	h.Exit()
 	// Once nobody has it open, it is an ordinary file again.
 	if err := os.Rename(path, path+".old"); err != nil {
 		t.Errorf("rename after the holder exited: %v", err)
@@ -94,7 +94,7 @@ func TestSignalOtherSignalsUnsupported(t *testing.T) {
 			t.Errorf("Signal(%v) = %v, want errors.ErrUnsupported", sig, err)
 		}
 	}
-	if !h.answers() {
+	if !h.Answers() {
 		t.Error("a refused signal reached the holder")
 	}
 }
@@ -120,8 +120,8 @@ func TestSignalHolderChangesDuringCall(t *testing.T) {
 			var next *helper
 			testHookSignal = func(s string) {
 				if s == step && next == nil {
-					old.send("release")
-					old.expect("released")
+					old.Send("release")
+					old.Expect("released")
 					next = startHolder(t, path)
 				}
 			}
@@ -130,13 +130,13 @@ func TestSignalHolderChangesDuringCall(t *testing.T) {
 			if next == nil {
 				t.Fatalf("Signal never reached step %q", step)
 			}
-			if !old.answers() {
+			if !old.Answers() {
 				t.Fatal("Signal terminated the old holder after it let go")
 			}
-			if err != nil || pid != next.pid() {
-				t.Fatalf("Signal = %d, %v; want the new holder %d", pid, err, next.pid())
+			if err != nil || pid != next.PID() {
+				t.Fatalf("Signal = %d, %v; want the new holder %d", pid, err, next.PID())
 			}
-			if err := next.cmd.Wait(); err == nil {
+			if next.Wait().Success() {
 				t.Error("the new holder exited normally; want it terminated")
 			}
 		})

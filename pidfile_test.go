@@ -118,8 +118,8 @@ func TestClaimFailsWithHolderPID(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	h := startHolder(t, path)
 	before := readFile(t, path)
-	if before != strconv.Itoa(h.pid())+"\n" {
-		t.Fatalf("holder wrote %q, want its PID %d", before, h.pid())
+	if before != strconv.Itoa(h.PID())+"\n" {
+		t.Fatalf("holder wrote %q, want its PID %d", before, h.PID())
 	}
 	g, err := Claim(path)
 	if err == nil {
@@ -130,10 +130,10 @@ func TestClaimFailsWithHolderPID(t *testing.T) {
 	if !errors.Is(err, ErrLocked) || !errors.As(err, &le) {
 		t.Fatalf("err = %v, want a *LockedError matching ErrLocked", err)
 	}
-	if le.PID != h.pid() || le.Path != path {
-		t.Errorf("LockedError{Path: %q, PID: %d}, want {%q, %d}", le.Path, le.PID, path, h.pid())
+	if le.PID != h.PID() || le.Path != path {
+		t.Errorf("LockedError{Path: %q, PID: %d}, want {%q, %d}", le.Path, le.PID, path, h.PID())
 	}
-	if !strings.Contains(err.Error(), strconv.Itoa(h.pid())) || !strings.Contains(err.Error(), path) {
+	if !strings.Contains(err.Error(), strconv.Itoa(h.PID())) || !strings.Contains(err.Error(), path) {
 		t.Errorf("message %q does not name the holder's PID and the path", err)
 	}
 	if after := readFile(t, path); after != before {
@@ -168,9 +168,9 @@ func TestClaimSucceedsAfterHolderExits(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "d.pid")
 			h := startHolder(t, path)
 			if how == "exit" {
-				h.exit()
+				h.Exit()
 			} else {
-				h.kill()
+				h.Kill()
 			}
 			g, err := Claim(path)
 			if err != nil {
@@ -195,13 +195,13 @@ func TestClaimRaceHasOneHolder(t *testing.T) {
 	}
 	total := 0
 	for _, h := range hs {
-		l := h.line()
+		l := h.Line()
 		var won int
 		if _, err := fmt.Sscanf(l, "won %d", &won); err != nil {
-			t.Fatalf("helper %d: %s", h.pid(), l)
+			t.Fatalf("helper %d: %s", h.PID(), l)
 		}
 		total += won
-		h.exit()
+		h.Exit()
 	}
 	if total == 0 {
 		t.Fatal("no helper ever held the lock")
@@ -314,7 +314,7 @@ func TestChildDoesNotInheritLock(t *testing.T) {
 	if lockedElsewhere(t, path) {
 		t.Error("the lock outlived Close: the child inherited the descriptor")
 	}
-	child.exit()
+	child.Exit()
 }
 
 func TestReadNotExist(t *testing.T) {
@@ -363,7 +363,7 @@ func TestReadLockedBy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (LockedBy{PID: h.pid(), Source: FromContent}); r != want {
+	if want := (LockedBy{PID: h.PID(), Source: FromContent}); r != want {
 		t.Errorf("Read = %#v, want %#v", r, want)
 	}
 }
@@ -381,13 +381,13 @@ func TestReadWaitsOutWriteWindow(t *testing.T) {
 			}
 			writeFile(t, path, old)
 			h := startHelper(t, "hold", path, "pause")
-			h.expect("locked")
+			h.Expect("locked")
 			retried := false
 			testHookRetry = func() {
 				if !retried {
 					retried = true
-					h.send("go")
-					h.expect("written")
+					h.Send("go")
+					h.Expect("written")
 				}
 			}
 			defer func() { testHookRetry = nil }()
@@ -395,7 +395,7 @@ func TestReadWaitsOutWriteWindow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := (LockedBy{PID: h.pid(), Source: FromContent}); r != want {
+			if want := (LockedBy{PID: h.PID(), Source: FromContent}); r != want {
 				t.Errorf("Read = %#v, want %#v", r, want)
 			}
 			if !retried {

@@ -37,14 +37,14 @@ func TestWriteFailureReleasesLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	writeFile(t, path, "")
 	h := startHelper(t, "writefail", path, "")
-	l := h.expect("claim ")
+	l := h.Expect("claim ")
 	if !strings.Contains(l, "write PID") || !strings.Contains(l, path) {
 		t.Errorf("helper's Claim said %q, want a write error naming the path", l)
 	}
-	if l := h.line(); l != "released" {
+	if l := h.Line(); l != "released" {
 		t.Errorf("after the failed write the lock is %q, want released", l)
 	}
-	h.exit()
+	h.Exit()
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("file gone after a failed write: %v", err)
 	}
@@ -58,10 +58,10 @@ func TestReadWithReadPermissionOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := runAsOtherUser(t, dir, "read", path)
-	if want := fmt.Sprintf("lockedby %d content", h.pid()); out != want {
+	if want := fmt.Sprintf("lockedby %d content", h.PID()); out != want {
 		t.Errorf("read-only reader said %q, want %q", out, want)
 	}
-	h.exit()
+	h.Exit()
 	if out := runAsOtherUser(t, dir, "read", path); out != "notheld" {
 		t.Errorf("read-only reader said %q, want notheld", out)
 	}
@@ -106,8 +106,8 @@ func runAsOtherUser(t *testing.T, dir, role, path string) string {
 	} else {
 		h = startHelper(t, role, path, "")
 	}
-	l := h.line()
-	h.exit()
+	l := h.Line()
+	h.Exit()
 	return l
 }
 
@@ -122,7 +122,7 @@ func TestKeepOnExec(t *testing.T) {
 				arg = "keep"
 			}
 			h := startHelper(t, "exec", path, arg)
-			h.expect("ready ") // said after the exec
+			h.Expect("ready ") // said after the exec
 			r, err := Read(path)
 			if err != nil {
 				t.Fatal(err)
@@ -130,7 +130,7 @@ func TestKeepOnExec(t *testing.T) {
 			if nh, ok := r.(NotHeld); ok {
 				nh.Guard.Close()
 			}
-			want := Result(LockedBy{PID: h.pid(), Source: FromContent})
+			want := Result(LockedBy{PID: h.PID(), Source: FromContent})
 			if !keep {
 				want = NotHeld{}
 				if _, ok := r.(NotHeld); ok {
@@ -152,7 +152,7 @@ func TestKeptDescriptorCannotWrite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	h := startHelper(t, "exec", path, "plant")
 	fds := 0
-	for l := h.line(); !strings.HasPrefix(l, "ready "); l = h.line() {
+	for l := h.Line(); !strings.HasPrefix(l, "ready "); l = h.Line() {
 		fds++
 		if !strings.HasPrefix(l, "refused ") {
 			t.Errorf("after exec: %s", l)
@@ -161,8 +161,8 @@ func TestKeptDescriptorCannotWrite(t *testing.T) {
 	if fds != 1 {
 		t.Errorf("the program got %d descriptors of the pidfile, want 1", fds)
 	}
-	if got := readFile(t, path); got != strconv.Itoa(h.pid())+"\n" {
-		t.Errorf("content %q, want the program's PID %d", got, h.pid())
+	if got := readFile(t, path); got != strconv.Itoa(h.PID())+"\n" {
+		t.Errorf("content %q, want the program's PID %d", got, h.PID())
 	}
 	if !lockedElsewhere(t, path) {
 		t.Error("the program does not hold the lock")

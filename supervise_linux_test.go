@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/go-pidfile/pidfile/internal/testproc"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,9 +22,9 @@ func TestReadNamesNewHolderNotDeadPID(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	writeFile(t, path, strconv.Itoa(deadPID(t))+"\n")
 	h := startHelper(t, "hold", path, "pause")
-	h.expect("locked")
+	h.Expect("locked")
 	r, err := Read(path)
-	if want := (LockedBy{PID: h.pid(), Source: FromKernel}); r != want || err != nil {
+	if want := (LockedBy{PID: h.PID(), Source: FromKernel}); r != want || err != nil {
 		t.Errorf("Read = %#v, %v; want %#v", r, err, want)
 	}
 }
@@ -34,18 +35,18 @@ func TestSignalNeverSignalsDecoy(t *testing.T) {
 	requireLinuxKernel(t)
 	path := filepath.Join(t.TempDir(), "d.pid")
 	decoy := startHelper(t, "decoy", path, "")
-	decoy.expect("ready ")
-	writeFile(t, path, strconv.Itoa(decoy.pid())+"\n")
+	decoy.Expect("ready ")
+	writeFile(t, path, strconv.Itoa(decoy.PID())+"\n")
 	h := startHelper(t, "hold", path, "pause notify")
-	h.expect("locked")
+	h.Expect("locked")
 	pid, err := Signal(path, syscall.SIGTERM)
-	if !decoy.answers() {
+	if !decoy.Answers() {
 		t.Fatal("Signal signalled the decoy named by the content")
 	}
-	if err != nil || pid != h.pid() {
-		t.Fatalf("Signal = %d, %v; want the holder %d", pid, err, h.pid())
+	if err != nil || pid != h.PID() {
+		t.Fatalf("Signal = %d, %v; want the holder %d", pid, err, h.PID())
 	}
-	h.expect("signal")
+	h.Expect("signal")
 }
 
 // The holder changes in the middle of Signal: the old holder lets go (and
@@ -61,10 +62,10 @@ func TestSignalHolderChangesDuringCall(t *testing.T) {
 			var next *helper
 			testHookSignal = func(s string) {
 				if s == step && next == nil {
-					old.send("release")
-					old.expect("released")
+					old.Send("release")
+					old.Expect("released")
 					next = startHelper(t, "hold", path, "notify")
-					next.expect("ready ")
+					next.Expect("ready ")
 				}
 			}
 			defer func() { testHookSignal = nil }()
@@ -72,13 +73,13 @@ func TestSignalHolderChangesDuringCall(t *testing.T) {
 			if next == nil {
 				t.Fatalf("Signal never reached step %q", step)
 			}
-			if !old.answers() {
+			if !old.Answers() {
 				t.Fatal("Signal signalled the old holder after it let go")
 			}
-			if err != nil || pid != next.pid() {
-				t.Fatalf("Signal = %d, %v; want the new holder %d", pid, err, next.pid())
+			if err != nil || pid != next.PID() {
+				t.Fatalf("Signal = %d, %v; want the new holder %d", pid, err, next.PID())
 			}
-			next.expect("signal")
+			next.Expect("signal")
 		})
 	}
 }
@@ -93,7 +94,7 @@ func TestInheritedLock(t *testing.T) {
 	must(t, err)
 	defer r.Close()
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(helperEnv(), helperRole+"=inherit", helperPath+"="+path)
+	cmd.Env = append(testproc.Environ(), testproc.RoleEnv+"=inherit", testproc.PathEnv+"="+path)
 	cmd.ExtraFiles = []*os.File{r}
 	out, err := cmd.Output()
 	if err != nil {

@@ -20,13 +20,13 @@ func TestSignalNotRunning(t *testing.T) {
 		t.Errorf("no file: %v, want ErrNotRunning", err)
 	}
 	decoy := startHelper(t, "decoy", path, "")
-	decoy.expect("ready ")
+	decoy.Expect("ready ")
 	// The content names a live process, but nobody holds the lock.
-	writeFile(t, path, strconv.Itoa(decoy.pid())+"\n")
+	writeFile(t, path, strconv.Itoa(decoy.PID())+"\n")
 	if _, err := Signal(path, os.Kill); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("unheld file: %v, want ErrNotRunning", err)
 	}
-	if !decoy.answers() {
+	if !decoy.Answers() {
 		t.Error("Signal signalled the process named by an unheld pidfile")
 	}
 	if lockedElsewhere(t, path) {
@@ -52,21 +52,21 @@ type fakeSignal struct{}
 func TestSignalKillEndsHolder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	decoy := startHelper(t, "decoy", "", "")
-	decoy.expect("ready ")
+	decoy.Expect("ready ")
 	h := startHolder(t, path)
-	if pid, err := Signal(path, syscall.Signal(0)); pid != h.pid() || err != nil {
-		t.Fatalf("Signal 0 = %d, %v; want %d", pid, err, h.pid())
+	if pid, err := Signal(path, syscall.Signal(0)); pid != h.PID() || err != nil {
+		t.Fatalf("Signal 0 = %d, %v; want %d", pid, err, h.PID())
 	}
-	if !h.answers() {
+	if !h.Answers() {
 		t.Fatal("signal 0 ended the holder")
 	}
-	if pid, err := Signal(path, os.Kill); pid != h.pid() || err != nil {
-		t.Fatalf("Signal(os.Kill) = %d, %v; want %d", pid, err, h.pid())
+	if pid, err := Signal(path, os.Kill); pid != h.PID() || err != nil {
+		t.Fatalf("Signal(os.Kill) = %d, %v; want %d", pid, err, h.PID())
 	}
-	if err := h.cmd.Wait(); err == nil {
+	if h.Wait().Success() {
 		t.Error("the holder exited normally; want it killed")
 	}
-	if !decoy.answers() {
+	if !decoy.Answers() {
 		t.Error("Signal(os.Kill) ended another process")
 	}
 	if lockedElsewhere(t, path) {
@@ -108,12 +108,12 @@ func release(t *testing.T, h *helper, how string) {
 	t.Helper()
 	switch how {
 	case "close":
-		h.send("release")
-		h.expect("released")
+		h.Send("release")
+		h.Expect("released")
 	case "exit":
-		h.exit()
+		h.Exit()
 	case "SIGKILL":
-		h.kill()
+		h.Kill()
 	}
 }
 
@@ -178,15 +178,15 @@ func TestCancelLeavesNothingBehind(t *testing.T) {
 			t.Errorf("after cancel: %v, want context.Canceled", err)
 		}
 		var le *LockedError
-		if errors.As(err, &le) && (le.PID != h.pid() || !errors.Is(err, ErrLocked)) {
-			t.Errorf("ClaimContext: %v, want ErrLocked naming %d", err, h.pid())
+		if errors.As(err, &le) && (le.PID != h.PID() || !errors.Is(err, ErrLocked)) {
+			t.Errorf("ClaimContext: %v, want ErrLocked naming %d", err, h.PID())
 		}
 	}
 	if !goroutinesSettle(before) {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
 	}
-	h.exit()
+	h.Exit()
 	if lockedElsewhere(t, path) {
 		t.Error("a canceled call left the lock held")
 	}

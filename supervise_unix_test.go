@@ -13,12 +13,12 @@ import (
 func TestSignalReachesHolder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	h := startHelper(t, "hold", path, "notify")
-	h.expect("ready ")
+	h.Expect("ready ")
 	pid, err := Signal(path, syscall.SIGTERM)
-	if err != nil || pid != h.pid() {
-		t.Fatalf("Signal = %d, %v; want %d", pid, err, h.pid())
+	if err != nil || pid != h.PID() {
+		t.Fatalf("Signal = %d, %v; want %d", pid, err, h.PID())
 	}
-	h.expect("signal")
+	h.Expect("signal")
 }
 
 func TestVerify(t *testing.T) {
@@ -62,7 +62,7 @@ func TestFlockUtilityHolder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	writeFile(t, path, "")
 	h := startFlock(t, path, 0)
-	cmd := h.cmd
+	cmd := h.Cmd
 	r, err := Read(path)
 	if lockTable {
 		if want := (LockedBy{PID: cmd.Process.Pid, Source: FromKernel}); r != want || err != nil {

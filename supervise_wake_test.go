@@ -14,8 +14,8 @@ import (
 func TestWaitTurnWakesOnExit(t *testing.T) {
 	h := startHelper(t, "idle", "", "")
 	done := make(chan error, 1)
-	go func() { done <- waitTurn(context.Background(), h.pid(), time.Hour) }()
-	h.kill()
+	go func() { done <- waitTurn(context.Background(), h.PID(), time.Hour) }()
+	h.Kill()
 	select {
 	case err := <-done:
 		if err != nil {

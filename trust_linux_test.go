@@ -23,8 +23,8 @@ import (
 func decoyFile(t *testing.T, path string, uid int, perm os.FileMode) *helper {
 	t.Helper()
 	decoy := startHelper(t, "decoy", "", "")
-	decoy.expect("ready ")
-	testproc.PlantPID(t, path, decoy.pid(), uid, perm)
+	decoy.Expect("ready ")
+	testproc.PlantPID(t, path, decoy.PID(), uid, perm)
 	return decoy
 }
 
@@ -34,15 +34,15 @@ func decoyFile(t *testing.T, path string, uid int, perm os.FileMode) *helper {
 // holder (or, with no table, nobody) and never the decoy.
 func checkDecoyIgnored(t *testing.T, path string, decoy, holder *helper) {
 	t.Helper()
-	want := LockedBy{PID: holder.pid(), Source: FromKernel}
+	want := LockedBy{PID: holder.PID(), Source: FromKernel}
 	for name, read := range map[string]func(string) (Result, error){"Read": Read, "ReadExact": ReadExact} {
 		r, err := read(path)
 		var le *LockedError
 		switch {
 		case lockTable && (r != want || err != nil):
-			t.Errorf("%s = %#v, %v; want %#v (the decoy is %d)", name, r, err, want, decoy.pid())
+			t.Errorf("%s = %#v, %v; want %#v (the decoy is %d)", name, r, err, want, decoy.PID())
 		case !lockTable && (!errors.As(err, &le) || le.PID != 0 || !errors.Is(err, ErrUntrustedContent)):
-			t.Errorf("%s = %#v, %v; want a LockedError with PID 0 matching ErrUntrustedContent (the decoy is %d)", name, r, err, decoy.pid())
+			t.Errorf("%s = %#v, %v; want a LockedError with PID 0 matching ErrUntrustedContent (the decoy is %d)", name, r, err, decoy.PID())
 		}
 	}
 	g, err := Claim(path)
@@ -50,17 +50,17 @@ func checkDecoyIgnored(t *testing.T, path string, decoy, holder *helper) {
 		g.Close()
 		t.Fatal("Claim succeeded on a held file")
 	}
-	if strings.Contains(err.Error(), "process "+strconv.Itoa(decoy.pid())) {
+	if strings.Contains(err.Error(), "process "+strconv.Itoa(decoy.PID())) {
 		t.Errorf("Claim's error names the decoy: %v", err)
 	}
 	pid, err := Signal(path, syscall.SIGTERM)
-	if lockTable && (pid != holder.pid() || err != nil) {
-		t.Errorf("Signal = %d, %v; want the holder %d", pid, err, holder.pid())
+	if lockTable && (pid != holder.PID() || err != nil) {
+		t.Errorf("Signal = %d, %v; want the holder %d", pid, err, holder.PID())
 	}
 	if !lockTable && err == nil {
 		t.Errorf("Signal signalled %d, with no lock table to name the holder", pid)
 	}
-	if !decoy.answers() {
+	if !decoy.Answers() {
 		t.Error("the decoy was signalled")
 	}
 }
@@ -83,8 +83,8 @@ func TestDecoyOwnersOnlyByRealUID(t *testing.T) {
 	testproc.RequireRoot(t)
 	path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
 	decoy := startHelper(t, "decoy", "", "ruid "+strconv.Itoa(nobody))
-	decoy.expect("ready ")
-	writeFile(t, path, strconv.Itoa(decoy.pid())+"\n")
+	decoy.Expect("ready ")
+	writeFile(t, path, strconv.Itoa(decoy.PID())+"\n")
 	must(t, os.Chown(path, nobody, nobody))
 	holder := startFlock(t, path, nobody)
 	checkDecoyIgnored(t, path, decoy, holder)
@@ -111,8 +111,8 @@ func TestTrustedFilesKeepContent(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "d.pid")
 			h := startHolder(t, path)
 			must(t, os.Chmod(path, perm))
-			if r, err := Read(path); r != (LockedBy{PID: h.pid(), Source: FromContent}) || err != nil {
-				t.Errorf("Read = %#v, %v; want the holder %d from the content", r, err, h.pid())
+			if r, err := Read(path); r != (LockedBy{PID: h.PID(), Source: FromContent}) || err != nil {
+				t.Errorf("Read = %#v, %v; want the holder %d from the content", r, err, h.PID())
 			}
 		})
 	}
@@ -121,7 +121,7 @@ func TestTrustedFilesKeepContent(t *testing.T) {
 		path := filepath.Join(sharedDir(t, 0, 0o755), "d.pid")
 		h := startHolder(t, path)
 		reader := startHelperAs(t, nobody, "read", path, "")
-		if l, want := reader.line(), fmt.Sprintf("lockedby %d content", h.pid()); l != want {
+		if l, want := reader.Line(), fmt.Sprintf("lockedby %d content", h.PID()); l != want {
 			t.Errorf("nobody's Read said %q, want %q", l, want)
 		}
 	})
@@ -133,7 +133,7 @@ func TestServiceUsersOwnPidfile(t *testing.T) {
 	testproc.RequireRoot(t)
 	path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
 	daemon := startHelperAs(t, nobody, "hold", path, "")
-	daemon.expect("ready ")
+	daemon.Expect("ready ")
 	if !ownerCheck() {
 		// FreeBSD and the other BSDs (and pidfile_portable builds):
 		// nothing shows whose process the content names.
@@ -142,17 +142,17 @@ func TestServiceUsersOwnPidfile(t *testing.T) {
 		}
 		return
 	}
-	if r, err := Read(path); r != (LockedBy{PID: daemon.pid(), Source: FromContent}) || err != nil {
-		t.Errorf("root's Read = %#v, %v; want %d from the content", r, err, daemon.pid())
+	if r, err := Read(path); r != (LockedBy{PID: daemon.PID(), Source: FromContent}) || err != nil {
+		t.Errorf("root's Read = %#v, %v; want %d from the content", r, err, daemon.PID())
 	}
 	const third = 4242 // a user with no files and no processes here
 	for _, role := range []string{"read", "readexact"} {
 		reader := startHelperAs(t, third, role, path, "")
-		want := fmt.Sprintf("lockedby %d content", daemon.pid())
+		want := fmt.Sprintf("lockedby %d content", daemon.PID())
 		if role == "readexact" && lockTable {
-			want = fmt.Sprintf("lockedby %d kernel", daemon.pid())
+			want = fmt.Sprintf("lockedby %d kernel", daemon.PID())
 		}
-		if l := reader.line(); l != want {
+		if l := reader.Line(); l != want {
 			t.Errorf("user %d's %s said %q, want %q", third, role, l, want)
 		}
 	}
@@ -168,8 +168,8 @@ func TestWithoutLockTable(t *testing.T) {
 		decoy := decoyFile(t, path, 0, 0o666)
 		startFlock(t, path, 0)
 		for _, role := range []string{"read", "readexact"} {
-			l := startWithoutLockTable(t, role, path).line()
-			if !strings.HasPrefix(l, "error pid=0 untrusted=true ") || strings.Contains(l, strconv.Itoa(decoy.pid())+" ") {
+			l := startWithoutLockTable(t, role, path).Line()
+			if !strings.HasPrefix(l, "error pid=0 untrusted=true ") || strings.Contains(l, strconv.Itoa(decoy.PID())+" ") {
 				t.Errorf("%s without a lock table said %q; want an ErrUntrustedContent LockedError with PID 0", role, l)
 			}
 		}
@@ -178,7 +178,7 @@ func TestWithoutLockTable(t *testing.T) {
 		path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
 		decoyFile(t, path, nobody, 0o644)
 		startFlock(t, path, nobody)
-		if l := startWithoutLockTable(t, "read", path).line(); !strings.HasPrefix(l, "error pid=0 untrusted=true ") {
+		if l := startWithoutLockTable(t, "read", path).Line(); !strings.HasPrefix(l, "error pid=0 untrusted=true ") {
 			t.Errorf("Read without a lock table said %q; want an ErrUntrustedContent LockedError with PID 0", l)
 		}
 	})
@@ -186,7 +186,7 @@ func TestWithoutLockTable(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "d.pid")
 		h := startHolder(t, path)
 		for _, role := range []string{"read", "readexact"} {
-			if l, want := startWithoutLockTable(t, role, path).line(), fmt.Sprintf("lockedby %d content", h.pid()); l != want {
+			if l, want := startWithoutLockTable(t, role, path).Line(), fmt.Sprintf("lockedby %d content", h.PID()); l != want {
 				t.Errorf("%s without a lock table said %q, want %q", role, l, want)
 			}
 		}
@@ -197,8 +197,8 @@ func TestWithoutLockTable(t *testing.T) {
 		}
 		path := filepath.Join(sharedDir(t, nobody, 0o755), "d.pid")
 		daemon := startHelperAs(t, nobody, "hold", path, "")
-		daemon.expect("ready ")
-		if l, want := startWithoutLockTable(t, "read", path).line(), fmt.Sprintf("lockedby %d content", daemon.pid()); l != want {
+		daemon.Expect("ready ")
+		if l, want := startWithoutLockTable(t, "read", path).Line(), fmt.Sprintf("lockedby %d content", daemon.PID()); l != want {
 			t.Errorf("Read without a lock table said %q, want %q", l, want)
 		}
 	})
@@ -246,8 +246,8 @@ func TestNonRootClaimsOwnFile(t *testing.T) {
 	must(t, os.Chown(existing, nobody, nobody))
 	for _, path := range []string{filepath.Join(dir, "new.pid"), existing} {
 		h := startHelperAs(t, nobody, "hold", path, "")
-		l := h.line()
-		if l != fmt.Sprintf("ready %d", h.pid()) {
+		l := h.Line()
+		if l != fmt.Sprintf("ready %d", h.PID()) {
 			t.Errorf("nobody's Claim of %s said %q", filepath.Base(path), l)
 		}
 	}
@@ -264,7 +264,7 @@ func TestHandedOffLock(t *testing.T) {
 			writeFile(t, path, "")
 			h := startHelper(t, "handoff", path, arg)
 			var parent, child int
-			if _, err := fmt.Sscanf(h.line(), "ready %d child %d", &parent, &child); err != nil || parent != h.pid() {
+			if _, err := fmt.Sscanf(h.Line(), "ready %d child %d", &parent, &child); err != nil || parent != h.PID() {
 				t.Fatalf("helper: %v", err)
 			}
 			if !lockedElsewhere(t, path) {
@@ -285,7 +285,7 @@ func TestHandedOffLock(t *testing.T) {
 			if pid, err := Signal(path, syscall.SIGTERM); err == nil {
 				t.Errorf("Signal signalled %d", pid)
 			}
-			if !h.answers() {
+			if !h.Answers() {
 				t.Error("the parent, which let go of the lock, was signalled")
 			}
 		})
@@ -302,8 +302,8 @@ func TestKernelAnswersWithoutWaiting(t *testing.T) {
 	waits := 0
 	testHookRetry = func() { waits++ }
 	defer func() { testHookRetry = nil }()
-	if r, err := Read(path); r != (LockedBy{PID: holder.pid(), Source: FromKernel}) || err != nil {
-		t.Errorf("Read = %#v, %v; want %d from the kernel", r, err, holder.pid())
+	if r, err := Read(path); r != (LockedBy{PID: holder.PID(), Source: FromKernel}) || err != nil {
+		t.Errorf("Read = %#v, %v; want %d from the kernel", r, err, holder.PID())
 	}
 	if waits != 0 {
 		t.Errorf("Read waited %d times for the write window", waits)
@@ -323,11 +323,11 @@ func TestOwnStalePIDIsNotProof(t *testing.T) {
 	}
 	var le *LockedError
 	if lockTable {
-		if r, err := Read(path); r != (LockedBy{PID: holder.pid(), Source: FromKernel}) || err != nil {
-			t.Errorf("Read = %#v, %v; want flock(1)'s PID %d", r, err, holder.pid())
+		if r, err := Read(path); r != (LockedBy{PID: holder.PID(), Source: FromKernel}) || err != nil {
+			t.Errorf("Read = %#v, %v; want flock(1)'s PID %d", r, err, holder.PID())
 		}
-		if _, err := Claim(path); !errors.As(err, &le) || le.PID != holder.pid() {
-			t.Errorf("Claim = %v; want a LockedError naming flock(1), %d", err, holder.pid())
+		if _, err := Claim(path); !errors.As(err, &le) || le.PID != holder.PID() {
+			t.Errorf("Claim = %v; want a LockedError naming flock(1), %d", err, holder.PID())
 		}
 	}
 	withoutKernelTable(t)
@@ -344,7 +344,7 @@ func TestReaderUserAtCallTime(t *testing.T) {
 	decoy := decoyFile(t, path, nobody, 0o644)
 	startFlock(t, path, nobody)
 	r := startHelper(t, "read", path, "setuid 65534")
-	if l, want := r.line(), fmt.Sprintf("lockedby %d content", decoy.pid()); l != want {
+	if l, want := r.Line(), fmt.Sprintf("lockedby %d content", decoy.PID()); l != want {
 		t.Errorf("Read as nobody, after starting as root: %q, want %q (its own user's file is believed)", l, want)
 	}
 }

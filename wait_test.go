@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/go-pidfile/pidfile/internal/testproc"
 )
 
 // Wait sleeps between its checks while the lock is held on after the
@@ -45,7 +47,7 @@ func TestWaitSleepsWhileHeldAfterNamedExit(t *testing.T) {
 func startExitedUnreaped(t *testing.T) int {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(helperEnv(), helperRole+"=exit")
+	cmd.Env = append(testproc.Environ(), testproc.RoleEnv+"=exit")
 	must(t, cmd.Start())
 	t.Cleanup(func() { cmd.Wait() })
 	waitExitedUnreaped(t, cmd.Process.Pid)

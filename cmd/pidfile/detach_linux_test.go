@@ -149,7 +149,7 @@ func TestRunDetachRefusals(t *testing.T) {
 		says    string
 		needsID bool
 	}{
-		{"held", heldPath, nil, "sleep", 1, strconv.Itoa(holder.pid()), false},
+		{"held", heldPath, nil, "sleep", 1, strconv.Itoa(holder.PID()), false},
 		{"not found", free, nil, "no-such-command-anywhere", 127, "not found", false},
 		{"not executable", free, nil, notExec, 126, "not executable", false},
 		{"unsafe pidfile", link, nil, "sleep", 4, "symbolic link", false},
@@ -269,12 +269,12 @@ func TestRunDetachWaitSaysSoOnTheTerminal(t *testing.T) {
 	holder := startRun(t, path)
 	stopAtEnd(t, path)
 	d := start(t, bin, "run", "-detach", "-wait", "60s", "-log", log, path, "--", "sleep", "3600")
-	if l := d.stderrLine(t); !strings.Contains(l, "held by process "+strconv.Itoa(holder.pid())) || !strings.Contains(l, "waiting") {
-		t.Errorf("run -detach -wait said %q on its standard error, want that it waits for %d", l, holder.pid())
+	if l := d.Line(); !strings.Contains(l, "held by process "+strconv.Itoa(holder.PID())) || !strings.Contains(l, "waiting") {
+		t.Errorf("run -detach -wait said %q on its standard error, want that it waits for %d", l, holder.PID())
 	}
-	holder.stop(t)
-	<-d.done
-	if code := d.cmd.ProcessState.ExitCode(); code != 0 {
+	holder.Stop()
+	<-d.Done()
+	if code := d.Cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("run -detach -wait: exit %d", code)
 	}
 	if b, _ := os.ReadFile(log); strings.Contains(string(b), "waiting") {

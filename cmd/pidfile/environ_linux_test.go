@@ -82,7 +82,7 @@ func TestSuperviseReadsEnvFileOnce(t *testing.T) {
 	must(t, os.WriteFile(env, []byte("FOO=changed\n"), 0o600))
 	must(t, os.WriteFile(out+".go", nil, 0o600))
 	select {
-	case <-d.done:
+	case <-d.Done():
 	case <-time.After(60 * time.Second):
 		t.Fatal("the supervisor did not give up after -restart-max 1")
 	}

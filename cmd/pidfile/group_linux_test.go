@@ -24,7 +24,7 @@ func atPID(t *testing.T, pid int, argv ...string) *daemon {
 	const script = `echo "$0" > /proc/sys/kernel/ns_last_pid && { "$@" 2>/dev/null & echo $! >&2; wait $!; }`
 	for range 20 {
 		d := start(t, "sh", append([]string{"-c", script, strconv.Itoa(pid - 1)}, argv...)...)
-		got := d.stderrLine(t)
+		got := d.Line()
 		// argv may leave sh's group (setsid): it is killed by its PID,
 		// before the cleanup of sh, which reaps it.
 		if n, err := strconv.Atoi(got); err == nil {
@@ -91,7 +91,7 @@ func TestStopGroupNeverReachesAReusedGroup(t *testing.T) {
 		t.Errorf("stop -group: %v, stderr %q; want exit 1 saying that what holds the lock left the group", err, stderr.String())
 	}
 	select {
-	case <-decoy.done:
+	case <-decoy.Done():
 		t.Error("stop -group signalled a new group that took the holder's group's ID")
 	default:
 	}

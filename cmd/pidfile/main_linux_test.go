@@ -40,7 +40,7 @@ func TestFlockUtilityRespectsRun(t *testing.T) {
 	if code := exitCode(t, flock, "-n", path, "true"); code != 1 {
 		t.Errorf("flock -n while pidfile run holds: exit %d, want 1", code)
 	}
-	d.stop(t)
+	d.Stop()
 	if code := exitCode(t, flock, "-n", path, "true"); code != 0 {
 		t.Errorf("flock -n after the holder exited: exit %d, want 0", code)
 	}
@@ -51,7 +51,7 @@ func TestStatusSeesFlockHolder(t *testing.T) {
 	flock := testproc.LookTool(t, "flock")
 	path := filepath.Join(t.TempDir(), "d.pid")
 	f := start(t, flock, path, "cat") // writes no PID
-	want := strconv.Itoa(f.pid()) + "\n"
+	want := strconv.Itoa(f.PID()) + "\n"
 	for deadline := time.Now().Add(60 * time.Second); ; {
 		r := pidfileCmd(t, "status", path)
 		if r.code == 0 {
@@ -86,7 +86,7 @@ func TestStartStopDaemonAgrees(t *testing.T) {
 	if code := exitCode(t, ssd, "--stop", "--pidfile", path); code != 0 {
 		t.Errorf("start-stop-daemon --stop: exit %d, want 0", code)
 	}
-	if sig := d.signalled(t); sig != syscall.SIGTERM {
+	if sig := d.Signaled(); sig != syscall.SIGTERM {
 		t.Errorf("start-stop-daemon --stop ended the daemon by %v, want TERM", sig)
 	}
 	agree("stopped", 1)
@@ -97,12 +97,7 @@ func TestStartStopDaemonAgrees(t *testing.T) {
 // file.
 func startFlock(t *testing.T, path string, uid int) *daemon {
 	t.Helper()
-	args := testproc.FlockArgv(t, path, uid, "echo locked >&2; exec cat")
-	d := start(t, args[0], args[1:]...)
-	if l := d.stderrLine(t); l != "locked" {
-		t.Fatalf("flock(1) said %q", l)
-	}
-	return d
+	return testproc.StartFlock(t, path, uid)
 }
 
 // decoyFile writes the PID of a live decoy (root's cat, which holds nothing)
@@ -110,7 +105,7 @@ func startFlock(t *testing.T, path string, uid int) *daemon {
 func decoyFile(t *testing.T, path string, uid int, perm os.FileMode) *daemon {
 	t.Helper()
 	decoy := start(t, "cat")
-	testproc.PlantPID(t, path, decoy.pid(), uid, perm)
+	testproc.PlantPID(t, path, decoy.PID(), uid, perm)
 	return decoy
 }
 
@@ -157,25 +152,25 @@ func TestDecoyIsNeverPrinted(t *testing.T) {
 					t.Errorf("status -json: exit %d, %q; want running, no pid, the reason", r.code, r.stdout)
 				}
 				select {
-				case <-decoy.done:
+				case <-decoy.Done():
 					t.Error("the decoy was signalled")
-				case <-holder.done:
+				case <-holder.Done():
 					t.Error("the holder was signalled, with nothing to name it")
 				default:
 				}
 				return
 			}
-			want := strconv.Itoa(holder.pid()) + "\n"
+			want := strconv.Itoa(holder.PID()) + "\n"
 			for _, sub := range []string{"pid", "status"} {
 				if r := pidfileCmd(t, sub, path); r.code != 0 || r.stdout != want {
-					t.Errorf("%s: exit %d, stdout %q; want 0 and flock's PID %q (the decoy is %d)", sub, r.code, r.stdout, want, decoy.pid())
+					t.Errorf("%s: exit %d, stdout %q; want 0 and flock's PID %q (the decoy is %d)", sub, r.code, r.stdout, want, decoy.PID())
 				}
 			}
 			r := pidfileCmd(t, "status", "-json", path)
 			var got state
 			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil ||
-				got != (state{Path: path, State: "running", PID: holder.pid(), Source: "kernel"}) {
-				t.Errorf("status -json: %q, want flock's PID %d from the kernel", r.stdout, holder.pid())
+				got != (state{Path: path, State: "running", PID: holder.PID(), Source: "kernel"}) {
+				t.Errorf("status -json: %q, want flock's PID %d from the kernel", r.stdout, holder.PID())
 			}
 			if r := pidfileCmd(t, "kill", path); r.code != 0 {
 				t.Errorf("kill: exit %d, stderr %q", r.code, r.stderr)
@@ -198,7 +193,7 @@ func TestHandedOffLockIsNotNamed(t *testing.T) {
 			}
 			h := startRole(t, "handoff", path, fmt.Sprint(write))
 			var parent, child int
-			if _, err := fmt.Sscanf(h.stderrLine(t), "ready %d %d", &parent, &child); err != nil || parent != h.pid() {
+			if _, err := fmt.Sscanf(h.Line(), "ready %d %d", &parent, &child); err != nil || parent != h.PID() {
 				t.Fatalf("helper: %v", err)
 			}
 			if r := pidfileCmd(t, "pid", path); r.code != 4 || r.stdout != "" || !strings.Contains(r.stderr, "exited or let go") {
@@ -214,7 +209,7 @@ func TestHandedOffLockIsNotNamed(t *testing.T) {
 				t.Errorf("kill: exit 0, so it signalled someone")
 			}
 			select {
-			case <-h.done:
+			case <-h.Done():
 				t.Error("the process that let go of the lock was signalled")
 			default:
 			}
@@ -234,12 +229,12 @@ func startRole(t *testing.T, role, path, arg string) *daemon {
 // that the decoy that the content names is untouched.
 func holderTermedDecoyNot(t *testing.T, holder, decoy *daemon) {
 	t.Helper()
-	holder.stdin.Close() // flock(1)'s cat, which shares its pipes, ends too
-	if sig := holder.signalled(t); sig != syscall.SIGTERM {
+	holder.CloseStdin() // flock(1)'s cat, which shares its pipes, ends too
+	if sig := holder.Signaled(); sig != syscall.SIGTERM {
 		t.Errorf("flock(1) ended by %v, want TERM", sig)
 	}
 	select {
-	case <-decoy.done:
+	case <-decoy.Done():
 		t.Error("the decoy was signalled")
 	default:
 	}

@@ -6,13 +6,11 @@ package main
 // it, against real processes.
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"go/parser"
 	"go/token"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +18,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -32,9 +29,7 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
-	if role := os.Getenv(roleEnv); role != "" {
-		os.Exit(runRole(role, os.Getenv(pathEnv), os.Getenv(argEnv)))
-	}
+	testproc.Play(runRole)
 	if os.Getenv(asCommandEnv) != "" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
@@ -73,9 +68,9 @@ func setUpCommand() (func(), error) {
 // The environment that makes the test binary play a helper role
 // (helpers_*_test.go), or be the command itself (where it cannot be built).
 const (
-	roleEnv      = "PIDFILE_CMD_TEST_ROLE"
-	pathEnv      = "PIDFILE_CMD_TEST_PATH"
-	argEnv       = "PIDFILE_CMD_TEST_ARG"
+	roleEnv      = testproc.RoleEnv
+	pathEnv      = testproc.PathEnv
+	argEnv       = testproc.ArgEnv
 	asCommandEnv = "PIDFILE_CMD_TEST_AS_COMMAND"
 )
 
@@ -105,89 +100,15 @@ func pidfileCmd(t *testing.T, args ...string) result {
 	return r
 }
 
-// daemon is a long-running process started by the test: a `pidfile run`
-// whose command is cat, which runs until its stdin closes.
-type daemon struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	stderr chan string
-	done   chan struct{}
-}
+// daemon is a long-running process started by the test (a `pidfile run`
+// whose command is cat, which runs until its stdin closes, or a tool or the
+// test binary in a role); its stderr comes back in lines.
+type daemon = testproc.Proc
 
-// stderrLine returns the next line the process wrote to stderr.
-func (d *daemon) stderrLine(t *testing.T) string {
-	t.Helper()
-	select {
-	case l, ok := <-d.stderr:
-		if !ok {
-			t.Fatalf("%v closed stderr", d.cmd.Args)
-		}
-		return l
-	case <-time.After(60 * time.Second):
-		t.Fatalf("%v wrote nothing to stderr for 60s", d.cmd.Args)
-	}
-	return ""
-}
-
+// startCmd starts cmd as a daemon, killed and reaped when the test ends.
 func startCmd(t *testing.T, cmd *exec.Cmd) *daemon {
 	t.Helper()
-	testproc.Isolate(cmd)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	d := &daemon{cmd: cmd, stdin: stdin, done: make(chan struct{}), stderr: make(chan string, 16)}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			d.stderr <- sc.Text()
-		}
-		close(d.stderr)
-		cmd.Wait() // after the reads: Wait closes the pipe
-		close(d.done)
-	}()
-	t.Cleanup(func() {
-		stdin.Close()
-		select {
-		case <-d.done:
-		default: // not reaped yet
-			testproc.KillGroup(cmd)
-			<-d.done
-		}
-		testproc.ReapGroup(cmd.Process.Pid)
-	})
-	return d
-}
-
-func (d *daemon) pid() int { return d.cmd.Process.Pid }
-
-// stop closes the daemon's stdin and waits for it to exit.
-func (d *daemon) stop(t *testing.T) {
-	t.Helper()
-	d.stdin.Close()
-	<-d.done
-}
-
-// signalled reports the signal that ended the daemon, once it has ended.
-func (d *daemon) signalled(t *testing.T) syscall.Signal {
-	t.Helper()
-	select {
-	case <-d.done:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("%v did not exit", d.cmd.Args)
-	}
-	ws := d.cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if !ws.Signaled() {
-		return 0
-	}
-	return ws.Signal()
+	return testproc.Start(t, cmd, testproc.Stderr)
 }
 
 // A path that holds a newline or another control character is escaped in

@@ -48,20 +48,20 @@ func start(t *testing.T, name string, args ...string) *daemon {
 
 // waitHolding waits until `pidfile pid PATH` names this process. The
 // deadline turns a daemon that never gets there into a failure, not a hang.
-func (d *daemon) waitHolding(t *testing.T, path string) {
+func waitHolding(t *testing.T, d *daemon, path string) {
 	t.Helper()
-	want := strconv.Itoa(d.pid()) + "\n"
+	want := strconv.Itoa(d.PID()) + "\n"
 	for deadline := time.Now().Add(60 * time.Second); ; {
 		if r := pidfileCmd(t, "pid", path); r.stdout == want {
 			return
 		}
 		select {
-		case <-d.done:
-			t.Fatalf("%v exited before it held %s", d.cmd.Args, path)
+		case <-d.Done():
+			t.Fatalf("%v exited before it held %s", d.Cmd.Args, path)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%v never held %s", d.cmd.Args, path)
+			t.Fatalf("%v never held %s", d.Cmd.Args, path)
 		}
 	}
 }
@@ -71,7 +71,7 @@ func (d *daemon) waitHolding(t *testing.T, path string) {
 func startRun(t *testing.T, path string, flags ...string) *daemon {
 	t.Helper()
 	d := start(t, bin, append(append([]string{"run"}, flags...), path, "--", "cat")...)
-	d.waitHolding(t, path)
+	waitHolding(t, d, path)
 	return d
 }
 
@@ -79,12 +79,12 @@ func TestRunTwice(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "d.pid")
 	first := startRun(t, path)
 	content, err := os.ReadFile(path)
-	if err != nil || string(content) != strconv.Itoa(first.pid())+"\n" {
-		t.Errorf("pidfile holds %q, %v; want the PID of the command run in place, %d", content, err, first.pid())
+	if err != nil || string(content) != strconv.Itoa(first.PID())+"\n" {
+		t.Errorf("pidfile holds %q, %v; want the PID of the command run in place, %d", content, err, first.PID())
 	}
 	r := pidfileCmd(t, "run", path, "--", "true")
-	if r.code != 1 || !strings.Contains(r.stderr, strconv.Itoa(first.pid())) {
-		t.Errorf("second run: exit %d, stderr %q; want 1 naming %d", r.code, r.stderr, first.pid())
+	if r.code != 1 || !strings.Contains(r.stderr, strconv.Itoa(first.PID())) {
+		t.Errorf("second run: exit %d, stderr %q; want 1 naming %d", r.code, r.stderr, first.PID())
 	}
 	if strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("second run said more than one line: %q", r.stderr)
@@ -98,10 +98,10 @@ func TestStatusExitCodes(t *testing.T) {
 		t.Errorf("no file: exit %d, want 3", r.code)
 	}
 	d := startRun(t, path)
-	if r := pidfileCmd(t, "status", path); r.code != 0 || r.stdout != strconv.Itoa(d.pid())+"\n" {
-		t.Errorf("running: exit %d, stdout %q; want 0 and %d", r.code, r.stdout, d.pid())
+	if r := pidfileCmd(t, "status", path); r.code != 0 || r.stdout != strconv.Itoa(d.PID())+"\n" {
+		t.Errorf("running: exit %d, stdout %q; want 0 and %d", r.code, r.stdout, d.PID())
 	}
-	d.stop(t)
+	d.Stop()
 	if r := pidfileCmd(t, "status", path); r.code != 1 {
 		t.Errorf("stopped: exit %d, want 1", r.code)
 	}
@@ -129,8 +129,8 @@ func TestPID(t *testing.T) {
 		t.Errorf("garbage, not held: exit %d, stdout %q; want 1 and nothing", r.code, r.stdout)
 	}
 	d := startRun(t, path)
-	if r := pidfileCmd(t, "pid", path); r.code != 0 || r.stdout != strconv.Itoa(d.pid())+"\n" {
-		t.Errorf("running: exit %d, stdout %q; want 0 and %d", r.code, r.stdout, d.pid())
+	if r := pidfileCmd(t, "pid", path); r.code != 0 || r.stdout != strconv.Itoa(d.PID())+"\n" {
+		t.Errorf("running: exit %d, stdout %q; want 0 and %d", r.code, r.stdout, d.PID())
 	}
 }
 
@@ -151,9 +151,9 @@ func TestJSON(t *testing.T) {
 	if lockTable {
 		source = "kernel"
 	}
-	check("status", state{Path: path, State: "running", PID: d.pid(), Source: source}, 0)
-	check("pid", state{Path: path, State: "running", PID: d.pid(), Source: source}, 0)
-	d.stop(t)
+	check("status", state{Path: path, State: "running", PID: d.PID(), Source: source}, 0)
+	check("pid", state{Path: path, State: "running", PID: d.PID(), Source: source}, 0)
+	d.Stop()
 	check("pid", state{Path: path, State: "not-running"}, 1)
 }
 
@@ -166,7 +166,7 @@ func TestKillThenWait(t *testing.T) {
 	if r := pidfileCmd(t, "wait", "-timeout", "60s", path); r.code != 0 {
 		t.Errorf("wait: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if sig := d.signalled(t); sig != syscall.SIGTERM {
+	if sig := d.Signaled(); sig != syscall.SIGTERM {
 		t.Errorf("the daemon ended by signal %v, want TERM", sig)
 	}
 	if r := pidfileCmd(t, "kill", path); r.code != 1 || !strings.Contains(r.stderr, "not running") {
@@ -182,7 +182,7 @@ func TestKillSignalNames(t *testing.T) {
 			if r := pidfileCmd(t, "kill", "-s", name, path); r.code != 0 {
 				t.Fatalf("kill -s %s: exit %d, stderr %q", name, r.code, r.stderr)
 			}
-			if sig := d.signalled(t); sig != syscall.SIGHUP {
+			if sig := d.Signaled(); sig != syscall.SIGHUP {
 				t.Errorf("kill -s %s ended the daemon by %v, want HUP", name, sig)
 			}
 		})
@@ -196,7 +196,7 @@ func TestKillSignalNames(t *testing.T) {
 		t.Errorf("kill -s 0 (a check): exit %d, stderr %q", r.code, r.stderr)
 	}
 	select {
-	case <-d.done:
+	case <-d.Done():
 		t.Error("a bad or zero signal ended the daemon")
 	default:
 	}
@@ -217,11 +217,11 @@ func TestRunWaitsForHolder(t *testing.T) {
 		t.Errorf("run -wait 100ms while held: exit %d, want 1", r.code)
 	}
 	next := start(t, bin, "run", "-wait", "60s", path, "--", "cat")
-	if l := next.stderrLine(t); !strings.Contains(l, "waiting") || !strings.Contains(l, strconv.Itoa(old.pid())) {
-		t.Errorf("run -wait said %q, want that it waits for %d", l, old.pid())
+	if l := next.Line(); !strings.Contains(l, "waiting") || !strings.Contains(l, strconv.Itoa(old.PID())) {
+		t.Errorf("run -wait said %q, want that it waits for %d", l, old.PID())
 	}
-	old.stop(t)
-	next.waitHolding(t, path)
+	old.Stop()
+	waitHolding(t, next, path)
 }
 
 func TestRunMissingCommand(t *testing.T) {

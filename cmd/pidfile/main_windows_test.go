@@ -44,7 +44,7 @@ func startHolder(t *testing.T, path string) *daemon {
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), roleEnv+"=hold", pathEnv+"="+path, asCommandEnv+"=")
 	d := startCmd(t, cmd)
-	if l := d.stderrLine(t); l != fmt.Sprintf("ready %d", d.pid()) {
+	if l := d.Line(); l != fmt.Sprintf("ready %d", d.PID()) {
 		t.Fatalf("holder said %q", l)
 	}
 	return d
@@ -52,10 +52,9 @@ func startHolder(t *testing.T, path string) *daemon {
 
 // exited waits for d to end and reports whether it was terminated (exit
 // status 1, as TerminateProcess sets it) rather than ending by itself.
-func (d *daemon) terminated(t *testing.T) bool {
+func terminated(t *testing.T, d *daemon) bool {
 	t.Helper()
-	d.signalled(t) // waits
-	return d.cmd.ProcessState.ExitCode() == 1
+	return d.Wait().ExitCode() == 1
 }
 
 func TestStatusAndPIDOnWindows(t *testing.T) {
@@ -64,7 +63,7 @@ func TestStatusAndPIDOnWindows(t *testing.T) {
 		t.Errorf("no file: exit %d, stderr %q; want 3", r.code, r.stderr)
 	}
 	h := startHolder(t, path)
-	want := strconv.Itoa(h.pid()) + "\n"
+	want := strconv.Itoa(h.PID()) + "\n"
 	for _, sub := range []string{"status", "pid"} {
 		if r := pidfileCmd(t, sub, path); r.code != 0 || r.stdout != want {
 			t.Errorf("%s: exit %d, stdout %q; want 0 and %q", sub, r.code, r.stdout, want)
@@ -73,7 +72,7 @@ func TestStatusAndPIDOnWindows(t *testing.T) {
 	if r := pidfileCmd(t, "pid", "-json", path); !strings.Contains(r.stdout, `"source":"content"`) {
 		t.Errorf("pid -json: %q; want the PID from the content (Windows has no lock table)", r.stdout)
 	}
-	h.stop(t)
+	h.Stop()
 	if r := pidfileCmd(t, "status", path); r.code != 1 {
 		t.Errorf("after the holder ended: exit %d, want 1", r.code)
 	}
@@ -89,7 +88,7 @@ func TestKillAndWaitOnWindows(t *testing.T) {
 		t.Run(sig, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "d.pid")
 			h := startHolder(t, path)
-			if r := pidfileCmd(t, "kill", "-s", "0", path); r.code != 0 || !h.running() {
+			if r := pidfileCmd(t, "kill", "-s", "0", path); r.code != 0 || h.Exited() {
 				t.Fatalf("kill -s 0: exit %d, stderr %q; want 0 and the holder untouched", r.code, r.stderr)
 			}
 			if r := pidfileCmd(t, "kill", "-s", sig, path); r.code != 0 {
@@ -98,8 +97,8 @@ func TestKillAndWaitOnWindows(t *testing.T) {
 			if r := pidfileCmd(t, "wait", "-timeout", "60s", path); r.code != 0 {
 				t.Errorf("wait: exit %d, stderr %q", r.code, r.stderr)
 			}
-			if !h.terminated(t) {
-				t.Errorf("the holder exited with %d, want terminated (1)", h.cmd.ProcessState.ExitCode())
+			if !terminated(t, h) {
+				t.Errorf("the holder exited with %d, want terminated (1)", h.Cmd.ProcessState.ExitCode())
 			}
 			if r := pidfileCmd(t, "kill", path); r.code != 1 {
 				t.Errorf("kill with nobody running: exit %d, want 1", r.code)
@@ -120,7 +119,7 @@ func TestStopOnWindows(t *testing.T) {
 	if r := pidfileCmd(t, "stop", path); r.code != 0 || r.stderr != "" {
 		t.Errorf("stop: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if !h.terminated(t) {
+	if !terminated(t, h) {
 		t.Error("the holder was not terminated")
 	}
 	if _, err := os.Stat(path); err != nil {
@@ -138,15 +137,5 @@ func TestRunRefusedOnWindows(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err == nil {
 		t.Error("run created the pidfile")
-	}
-}
-
-// running reports whether d has not exited.
-func (d *daemon) running() bool {
-	select {
-	case <-d.done:
-		return false
-	default:
-		return true
 	}
 }

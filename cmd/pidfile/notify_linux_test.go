@@ -21,14 +21,13 @@ func TestNotifySocketIgnoresUnseenSenders(t *testing.T) {
 	cmd := exec.Command(testproc.LookTool(t, "unshare"), "-p", "-f", "--kill-child", os.Args[0])
 	cmd.Env = append(os.Environ(), roleEnv+"=notifyrecv", pathEnv+"="+filepath.Join(t.TempDir(), "d.pid"))
 	d := startCmd(t, cmd)
-	addr, ok := strings.CutPrefix(d.stderrLine(t), "addr ")
+	addr, ok := strings.CutPrefix(d.Line(), "addr ")
 	if !ok {
 		t.Fatalf("the helper said %q", addr)
 	}
 	must(t, ready.Send(addr, "READY=1"))
-	_, err := d.stdin.Write([]byte("\n"))
-	must(t, err)
-	if l := d.stderrLine(t); l != "got self <nil>" {
+	d.Send("")
+	if l := d.Line(); l != "got self <nil>" {
 		t.Errorf("the socket in the namespace let through %q; want only its own process's datagram", l)
 	}
 }

@@ -20,7 +20,7 @@ func TestStop(t *testing.T) {
 		if r := pidfileCmd(t, "stop", path); r.code != 0 || r.stderr != "" {
 			t.Errorf("stop: exit %d, stderr %q", r.code, r.stderr)
 		}
-		if sig := d.signalled(t); sig != syscall.SIGTERM {
+		if sig := d.Signaled(); sig != syscall.SIGTERM {
 			t.Errorf("the daemon ended by %v, want TERM", sig)
 		}
 		if _, err := os.Stat(path); err != nil {
@@ -36,7 +36,7 @@ func TestStop(t *testing.T) {
 		if r := pidfileCmd(t, "stop", "-s", "INT", path); r.code != 0 {
 			t.Errorf("stop -s INT: exit %d, stderr %q", r.code, r.stderr)
 		}
-		if sig := d.signalled(t); sig != syscall.SIGINT {
+		if sig := d.Signaled(); sig != syscall.SIGINT {
 			t.Errorf("the daemon ended by %v, want INT", sig)
 		}
 	})
@@ -49,14 +49,14 @@ func TestStop(t *testing.T) {
 			t.Errorf("stop without a file: exit %d, stderr %q", r.code, r.stderr)
 		}
 		decoy := start(t, "cat")
-		if err := os.WriteFile(path, []byte(strconv.Itoa(decoy.pid())+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(strconv.Itoa(decoy.PID())+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if r := pidfileCmd(t, "stop", path); r.code != 0 {
 			t.Errorf("stop of a file nobody holds: exit %d, stderr %q", r.code, r.stderr)
 		}
 		select {
-		case <-decoy.done:
+		case <-decoy.Done():
 			t.Error("stop signalled the process that the stale content names")
 		default:
 		}
@@ -195,7 +195,7 @@ func TestGroups(t *testing.T) {
 	sh := start(t, "sh", "-c", `"$0" run "$1" -- sleep "$2" & wait`, bin, path, mark)
 	for deadline := time.Now().Add(60 * time.Second); pidfileCmd(t, "status", path).code != 0; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%v never held %s", sh.cmd.Args, path)
+			t.Fatalf("%v never held %s", sh.Cmd.Args, path)
 		}
 	}
 	for _, args := range [][]string{{"kill", "-group", path}, {"stop", "-group", path}} {
@@ -217,7 +217,7 @@ func stopIgnoringTERM(t *testing.T, flags []string) {
 	// when it ignores TERM: a TERM before would end it.
 	ignoring := filepath.Join(t.TempDir(), "ignoring")
 	d := start(t, bin, "run", path, "--", "sh", "-c", `trap "" TERM; touch "$0"; exec sleep 3600`, ignoring)
-	d.waitHolding(t, path)
+	waitHolding(t, d, path)
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
 		if _, err := os.Stat(ignoring); err == nil {
 			break
@@ -230,7 +230,7 @@ func stopIgnoringTERM(t *testing.T, flags []string) {
 	if r.code != 0 || !strings.Contains(r.stderr, "after 200ms; sending KILL") || strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("stop: exit %d, stderr %q; want 0 and one line saying it sent KILL after 200ms", r.code, r.stderr)
 	}
-	if sig := d.signalled(t); sig != syscall.SIGKILL {
+	if sig := d.Signaled(); sig != syscall.SIGKILL {
 		t.Errorf("the daemon ended by %v, want KILL", sig)
 	}
 }
@@ -262,8 +262,8 @@ func TestStopSaysItsStepsOnATerminal(t *testing.T) {
 		if tc.want == nil && said != "" {
 			t.Errorf("stop %son a terminal said %q; want nothing", tc.flags, said)
 		}
-		if strings.Contains(said, "TERM sent") && !strings.Contains(said, strconv.Itoa(d.pid())) {
-			t.Errorf("stop said %q; want the holder's PID %d", said, d.pid())
+		if strings.Contains(said, "TERM sent") && !strings.Contains(said, strconv.Itoa(d.PID())) {
+			t.Errorf("stop said %q; want the holder's PID %d", said, d.PID())
 		}
 	}
 	// Without a terminal (as every other test runs it), nothing.

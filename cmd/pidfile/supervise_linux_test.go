@@ -306,11 +306,11 @@ func TestSuperviseTermWhileWaiting(t *testing.T) {
 	mark := marker()
 	t.Cleanup(func() { startedWith(t, mark) })
 	d := start(t, bin, "run", "-supervise", "-wait", "1h", path, "--", "sleep", mark)
-	if l := d.stderrLine(t); !strings.Contains(l, "waiting up to 1h") {
+	if l := d.Line(); !strings.Contains(l, "waiting up to 1h") {
 		t.Fatalf("stderr %q; want the waiting note", l)
 	}
-	must(t, d.cmd.Process.Signal(syscall.SIGTERM))
-	if sig := d.signalled(t); sig != syscall.SIGTERM {
+	must(t, d.Cmd.Process.Signal(syscall.SIGTERM))
+	if sig := d.Signaled(); sig != syscall.SIGTERM {
 		t.Errorf("the waiting supervisor ended by %v; want TERM", sig)
 	}
 	if startedWith(t, mark) {

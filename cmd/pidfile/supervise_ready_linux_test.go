@@ -47,9 +47,9 @@ func TestSuperviseRelaysReadiness(t *testing.T) {
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+addr)
 	d := startCmd(t, cmd)
 	msg, from := receive()
-	if _, err := os.Stat(touched); msg != "READY=1" || from != d.pid() || err != nil {
+	if _, err := os.Stat(touched); msg != "READY=1" || from != d.PID() || err != nil {
 		t.Errorf("systemd heard %q from %d (the supervisor is %d; CMD ready: %v); want READY=1 from the supervisor after CMD's",
-			msg, from, d.pid(), err)
+			msg, from, d.PID(), err)
 	}
 	if r := pidfileCmd(t, "stop", path); r.code != 0 {
 		t.Errorf("stop: %d %q", r.code, r.stderr)
@@ -57,8 +57,8 @@ func TestSuperviseRelaysReadiness(t *testing.T) {
 	if msg, _ := receive(); msg != "STOPPING=1" {
 		t.Errorf("systemd heard %q at the stop; want STOPPING=1", msg)
 	}
-	if sig := d.signalled(t); sig != 0 || d.cmd.ProcessState.ExitCode() != 0 {
-		t.Errorf("the supervisor ended %v", d.cmd.ProcessState)
+	if sig := d.Signaled(); sig != 0 || d.Cmd.ProcessState.ExitCode() != 0 {
+		t.Errorf("the supervisor ended %v", d.Cmd.ProcessState)
 	}
 }
 

@@ -54,8 +54,8 @@ func TestSuperviseStatusChild(t *testing.T) {
 	other := filepath.Join(dir, "o.pid")
 	holder := startRun(t, other)
 	stranger := start(t, "sleep", "3600")
-	must(t, os.WriteFile(other+".child", []byte(strconv.Itoa(stranger.pid())+"\n"), 0o644))
-	want := fmt.Sprintf(`{"path":%q,"state":"running","pid":%d,"source":%q}`+"\n", other, holder.pid(), source)
+	must(t, os.WriteFile(other+".child", []byte(strconv.Itoa(stranger.PID())+"\n"), 0o644))
+	want := fmt.Sprintf(`{"path":%q,"state":"running","pid":%d,"source":%q}`+"\n", other, holder.PID(), source)
 	if r := pidfileCmd(t, "status", "-json", other); r.stdout != want {
 		t.Errorf("a forged child file: status -json %s; want %s", r.stdout, want)
 	}

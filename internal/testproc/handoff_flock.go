@@ -45,3 +45,16 @@ func FlockArgv(t testing.TB, path string, uid int, script string) []string {
 	t.Helper()
 	return append(AsUser(t, uid), LookTool(t, "flock"), "-o", path, "sh", "-c", script)
 }
+
+// StartFlock makes util-linux flock(1) hold path, as user uid (AsUser), and
+// returns once it holds it. flock(1) writes nothing into the file; the lock
+// table names it. Its command (cat, which does not inherit the lock) ends
+// when the test closes its stdin; the process is killed and reaped with its
+// group when the test ends.
+func StartFlock(t testing.TB, path string, uid int) *Proc {
+	t.Helper()
+	args := FlockArgv(t, path, uid, "echo locked; exec cat")
+	p := Start(t, exec.Command(args[0], args[1:]...), Stdout)
+	p.Expect("locked")
+	return p
+}
