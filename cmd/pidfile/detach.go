@@ -6,10 +6,8 @@ package main
 // subcommand detachedRun) in a session of its own, with standard input from
 // /dev/null, output to /dev/null or the log, and no other descriptor but a
 // status pipe. The child claims, switches user, and executes the command in
-// its own place; the pipe, close-on-exec, tells the parent how that went:
-// "exec" just before execve, then end of file if execve succeeded, or a line
-// "STATUS MESSAGE" for any failure; a line "note MESSAGE" is for the
-// operator's terminal on the way. A command that was executed may still die
+// its own place; the pipe (statuspipe.go) tells the parent how that went. A
+// command that was executed may still die
 // at once (a missing shared library, a bad configuration), so the parent
 // watches it for a moment and then checks that it holds the lock: it
 // returns success only for a command that runs holding the lock, and
@@ -20,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-pidfile/pidfile"
@@ -28,13 +25,6 @@ import (
 
 // detachedRun is the hidden subcommand that the child of run -detach runs.
 const detachedRun = "_detached-run"
-
-// execMarker is what the detached child writes just before execve; a line
-// that starts with notePrefix is a message for the operator.
-const (
-	execMarker = "exec\n"
-	notePrefix = "note "
-)
 
 // startCheck is how long run -detach watches a command it executed before
 // it checks that the command holds the lock: long enough for a command that
@@ -140,11 +130,4 @@ func holds(path string, pid int) string {
 		r.Guard.Close()
 	}
 	return "does not hold " + path + " (did it close the descriptor it inherited?)"
-}
-
-// parseStatus parses a "STATUS MESSAGE" line from the status pipe.
-func parseStatus(line string) (int, string, bool) {
-	code, msg, ok := strings.Cut(line, " ")
-	n, err := strconv.Atoi(code)
-	return n, msg, ok && err == nil
 }

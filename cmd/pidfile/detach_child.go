@@ -5,12 +5,10 @@ package main
 // fails.
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"strings"
 	"time"
 
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/logfile"
@@ -160,24 +158,17 @@ func (d *detached) start() string {
 // readStatus reads the status pipe, which ends when the child has executed
 // CMD, or has exited; done says that the start is over, with code.
 func (d *detached) readStatus() (code int, done bool) {
-	sc := bufio.NewScanner(d.status)
-	execed := false
-	for sc.Scan() {
-		line := sc.Text()
-		if note, ok := strings.CutPrefix(line, notePrefix); ok {
-			fmt.Fprintln(d.stderr, note) // made printable by the child
-		} else if line+"\n" == execMarker || line+"\n" == startedMarker {
-			execed = true
-		} else if code, msg, ok := parseStatus(line); ok {
-			<-d.exited
-			if code == exitNotStarted {
-				msg += printable.String(outputWent(d.l))
-			}
-			fmt.Fprintln(d.stderr, msg)
-			return code, true
+	heard := readStatus(d.status, func(note string) { fmt.Fprintln(d.stderr, note) })
+	switch {
+	case heard.failed:
+		<-d.exited
+		msg := heard.msg
+		if heard.code == exitNotStarted {
+			msg += printable.String(outputWent(d.l))
 		}
-	}
-	if !execed {
+		fmt.Fprintln(d.stderr, msg)
+		return heard.code, true
+	case !heard.execed:
 		select {
 		case <-d.exited:
 		case <-time.After(reportWait):

@@ -10,7 +10,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -20,8 +19,6 @@ import (
 	"time"
 
 	"github.com/go-pidfile/pidfile"
-
-	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/printable"
 )
 
 // launch is what run was asked to do.
@@ -202,43 +199,6 @@ func (l launch) claim(r reporter) (*pidfile.Guard, int) {
 		return nil, r.fail(exitUnknown, "%v", err)
 	}
 	return g, exitOK
-}
-
-// reporter says, in one line, why run stops: on standard error, or, in the
-// child of run -detach, to the parent through the status pipe.
-type reporter struct {
-	stderr io.Writer
-	status *os.File
-}
-
-// fail reports the message and returns code.
-func (r reporter) fail(code int, format string, a ...any) int {
-	if r.status != nil {
-		fmt.Fprintf(r.status, "%d %s\n", code, printable.String(fmt.Sprintf(format, a...)))
-	} else {
-		sayf(r.stderr, format, a...)
-	}
-	return code
-}
-
-// note says something to the operator on the way: on standard error, or,
-// in the child of run -detach (whose standard error is the log), through
-// the status pipe to the parent, which says it on its own.
-func (r reporter) note(format string, a ...any) {
-	if r.status != nil {
-		fmt.Fprintf(r.status, "%s%s\n", notePrefix, printable.String(fmt.Sprintf(format, a...)))
-	} else {
-		sayf(r.stderr, format, a...)
-	}
-}
-
-// execing tells the parent of a detached child that execve comes next.
-func (r reporter) execing() error {
-	if r.status == nil {
-		return nil
-	}
-	_, err := io.WriteString(r.status, execMarker)
-	return err
 }
 
 // holderText names the holder of a LockedError for a message.

@@ -23,10 +23,6 @@ import (
 // RUN-ARGS...", SUPERVISOR being the supervisor's PID.
 const supervisedCmd = "_supervised-cmd"
 
-// startedMarker is what a detached supervisor writes on the status pipe once
-// the first CMD has started (and is ready, with -ready).
-const startedMarker = "started\n"
-
 // restartPolicy is -restart: which exits of CMD are followed by a new start.
 type restartPolicy int
 

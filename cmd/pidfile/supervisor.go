@@ -162,11 +162,7 @@ func (s *supervisor) firstStarted() {
 		return
 	}
 	s.started = true
-	if s.r.status != nil {
-		io.WriteString(s.r.status, startedMarker)
-		s.r.status.Close()
-		s.r.status = nil
-	}
+	s.r.started()
 	s.tellParent("READY=1")
 }
 
@@ -194,7 +190,7 @@ func (s *supervisor) config() supervise.Config {
 		Delay: s.l.sup.delay, Max: s.l.sup.max, StopTimeout: s.l.sup.stopTimeout,
 		ReadyTimeout: readyTimeout, StartCheck: startCheck, GroupPoll: groupPoll,
 		Stops: stopSignals, Term: syscall.SIGTERM, Kill: syscall.SIGKILL,
-		FirstMustStart: s.r.status != nil, // run -detach waits to hear
+		FirstMustStart: s.r.piped(), // run -detach waits to hear
 	}
 }
 
