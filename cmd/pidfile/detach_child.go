@@ -26,6 +26,7 @@ type detached struct {
 	status  *os.File      // the read end of the status pipe
 	pipe    *os.File      // -ready fd:N: the read end of the readiness pipe
 	notify  *ready.Socket // -ready notify
+	log     *logMark      // where -log stood before the start, or nil
 	group   *processGroup // the child's process group, pinned
 	exited  chan struct{} // closed once the child has exited and been reaped
 	closers []func()
@@ -65,6 +66,11 @@ func (d *detached) prepare(args []string) string {
 	}
 	if err != nil {
 		return "-log: " + err.Error()
+	}
+	if l.logPath != "" && l.sup == nil {
+		d.log = markLog(l.logPath, out)
+	} else if l.logPath != "" {
+		d.log = markLogPath(l.logPath, l.path, l.path+childSuffix)
 	}
 	d.closers = append(d.closers, func() { out.Close() })
 	if err := closeInheritedOnExec(); err != nil {
@@ -167,6 +173,7 @@ func (d *detached) readStatus() (code int, done bool) {
 			msg += printable.String(outputWent(d.l))
 		}
 		fmt.Fprintln(d.stderr, msg)
+		showTail(d.stderr, d.log)
 		return heard.code, true
 	case !heard.execed:
 		select {
@@ -200,7 +207,9 @@ func (d *detached) awaitReadiness(pid int) string {
 // nothing is left and the lock is free, else 4 and what is left.
 func (d *detached) notStarted(format string, a ...any) int {
 	sayf(d.stderr, "pidfile run: "+format+"%s", append(a, outputWent(d.l))...)
-	if why := endFailedStart(d.l.path, d.group, d.exited); why != "" {
+	why := endFailedStart(d.l.path, d.group, d.exited)
+	showTail(d.stderr, d.log) // what CMD said, now that it has ended
+	if why != "" {
 		sayf(d.stderr, "pidfile run: %s: %s", d.l.path, why)
 		return exitUnknown
 	}

@@ -392,3 +392,27 @@ func TestDetachedChildNeedsItsStatusPipe(t *testing.T) {
 	}
 	checkNothingLeft(t, mark, path)
 }
+
+// A failed start with -log shows the last lines that CMD wrote there during
+// this start, and nothing that was in the file before; with -supervise too.
+func TestRunDetachFailedStartShowsLastLines(t *testing.T) {
+	dir := t.TempDir()
+	script := `echo one; echo two; echo three; echo four; echo five; echo "bad setting on line 3" >&2; exit 1`
+	for _, flags := range [][]string{{"-detach"}, {"-detach", "-supervise"}} {
+		t.Run(strings.Join(flags, " "), func(t *testing.T) {
+			path := filepath.Join(dir, strconv.Itoa(len(flags))+".pid")
+			log := path + ".log"
+			must(t, os.WriteFile(log, []byte("an earlier start's line\n"), 0o600))
+			stopAtEnd(t, path)
+			r := pidfileCmd(t, append(append([]string{"run"}, flags...), "-log", log, path, "--", "sh", "-c", script)...)
+			if r.code != 3 {
+				t.Fatalf("exit %d, stderr %q; want 3", r.code, r.stderr)
+			}
+			_, shown, ok := strings.Cut(r.stderr, "pidfile run: the last lines in "+log+":\n")
+			if !ok || !strings.Contains(shown, "  bad setting on line 3\n") || strings.Contains(shown, "earlier") ||
+				len(flags) == 1 && shown != "  two\n  three\n  four\n  five\n  bad setting on line 3\n" {
+				t.Errorf("stderr %q; want CMD's last five lines of this start under a heading", r.stderr)
+			}
+		})
+	}
+}

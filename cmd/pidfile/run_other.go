@@ -25,3 +25,6 @@ func resetSignals()                                {}
 
 // readTrusted: run is not supported here (it cannot execute CMD).
 func readTrusted(string) ([]byte, error) { return nil, errors.ErrUnsupported }
+
+// openLogToRead: run is not supported here.
+func openLogToRead(string) (*os.File, error) { return nil, errors.ErrUnsupported }

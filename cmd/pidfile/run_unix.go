@@ -112,3 +112,9 @@ func readTrusted(path string) ([]byte, error) {
 	}
 	return b, err
 }
+
+// openLogToRead opens a log to read what CMD wrote, not through a symbolic
+// link, and without waiting on a FIFO.
+func openLogToRead(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+}
