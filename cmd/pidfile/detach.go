@@ -92,6 +92,9 @@ func outputWent(l launch) string {
 	if l.logPath == "" {
 		return " (its output went to /dev/null: -log FILE keeps it)"
 	}
+	if l.errLogPath != "" {
+		return " (its output is in " + l.logPath + ", its errors in " + l.errLogPath + ")"
+	}
 	return " (its output is in " + l.logPath + ")"
 }
 

@@ -67,9 +67,23 @@ func (d *detached) prepare(args []string) string {
 	if err != nil {
 		return "-log: " + err.Error()
 	}
-	if l.logPath != "" && l.sup == nil {
+	errOut := out
+	if l.errLogPath != "" && l.sup == nil {
+		if errOut, err = logfile.Open(l.errLogPath, l.path, l.path+childSuffix, l.logPath); err != nil {
+			return "-log-stderr: " + err.Error()
+		}
+		d.closers = append(d.closers, func() { errOut.Close() })
+	}
+	// A failed start shows the end of the log that errors went to.
+	switch {
+	case l.logPath == "":
+	case l.sup == nil && l.errLogPath != "":
+		d.log = markLog(l.errLogPath, errOut)
+	case l.sup == nil:
 		d.log = markLog(l.logPath, out)
-	} else if l.logPath != "" {
+	case l.errLogPath != "":
+		d.log = markLogPath(l.errLogPath, l.path, l.path+childSuffix, l.logPath)
+	default:
 		d.log = markLogPath(l.logPath, l.path, l.path+childSuffix)
 	}
 	d.closers = append(d.closers, func() { out.Close() })
@@ -92,7 +106,7 @@ func (d *detached) prepare(args []string) string {
 	// was started by (/proc/self/exe on Linux).
 	child.Args[0] = "pidfile"
 	child.Env = os.Environ()
-	child.Stdin, child.Stdout, child.Stderr = null, out, out
+	child.Stdin, child.Stdout, child.Stderr = null, out, errOut
 	d.child = child
 	// A supervisor waits for CMD's readiness itself; otherwise this
 	// process does. The status pipe is the child's descriptor

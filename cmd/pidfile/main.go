@@ -8,7 +8,7 @@
 //
 // Usage:
 //
-//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-supervise [-restart WHEN] [-restart-delay DURATION] [-restart-max N] [-restart-exit-ok LIST] [-stop-timeout DURATION]] [-detach] [-log FILE [-log-size SIZE [-log-keep N]]] [-ready notify|fd:N [-ready-timeout DURATION]] PATH -- CMD [ARGS...]
+//	pidfile run [-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] [-env KEY=VALUE] [-env-file FILE] [-supervise [-restart WHEN] [-restart-delay DURATION] [-restart-max N] [-restart-exit-ok LIST] [-stop-timeout DURATION]] [-detach] [-log FILE [-log-stderr FILE] [-log-size SIZE [-log-keep N]]] [-ready notify|fd:N [-ready-timeout DURATION]] PATH -- CMD [ARGS...]
 //	pidfile stop [-s SIGNAL] [-timeout DURATION] [-retry SCHEDULE] [-group] [-q] PATH
 //	pidfile status [-json] PATH
 //	pidfile pid [-json] PATH
@@ -156,7 +156,7 @@ func commands() []command {
 	return []command{
 		{"run", "[-wait DURATION] [-mode MODE] [-user USER[:GROUP]] [-chdir DIR] [-umask MODE] [-nice N] [-limit NAME=SOFT[:HARD]] " +
 			"[-env KEY=VALUE] [-env-file FILE] [-supervise [-restart WHEN] [-restart-delay DURATION] [-restart-max N] [-restart-exit-ok LIST] [-stop-timeout DURATION]] " +
-			"[-detach] [-log FILE [-log-size SIZE [-log-keep N]]] [-ready notify|fd:N [-ready-timeout DURATION]] PATH -- CMD [ARGS...]", runHelp,
+			"[-detach] [-log FILE [-log-stderr FILE] [-log-size SIZE [-log-keep N]]] [-ready notify|fd:N [-ready-timeout DURATION]] PATH -- CMD [ARGS...]", runHelp,
 			[]exit{{exitHeld, "another process holds PATH (it is named)"}, {exitUsage, "usage error"},
 				{exitNotStarted, "(-detach) CMD exited at once, does not hold PATH, or was not ready; nothing is left"},
 				{exitUnknown, "any other error"}, {exitCannotExec, "CMD cannot be executed"}, {exitNotFound, "CMD is not found"}},

@@ -37,6 +37,7 @@ type launch struct {
 	detach       bool         // -detach
 	userSpec     string       // -user, as given; account once looked up
 	logPath      string       // -log, or ""
+	errLogPath   string       // -log-stderr, or ""
 	sup          *supervision // -supervise, or nil
 	args         []string     // run's own arguments, for the processes it starts
 }

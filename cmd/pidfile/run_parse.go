@@ -18,6 +18,7 @@ type runFlags struct {
 	wait         *time.Duration
 	detach       *bool
 	logPath      *string
+	errLogPath   *string
 	userSpec     *string
 	mode         *string
 	ready        *string
@@ -41,6 +42,8 @@ func defineRun(c *subcommand) *runFlags {
 		"once it runs holding PATH")
 	f.logPath = c.String("log", "", "with -detach or -supervise, append CMD's standard output and error to `FILE`,\n"+
 		"created if missing with mode 0640 less the umask; a symbolic link is not followed")
+	f.errLogPath = c.String("log-stderr", "", "with -log, append CMD's standard error to `FILE` instead (the same rule;\n"+
+		"rotated as -log is, with -log-size)")
 	f.userSpec = c.String("user", "", "after claiming PATH, execute CMD as `USER[:GROUP]` (a name or number):\n"+
 		"USER's supplementary groups, then its primary group or GROUP, then its UID,\n"+
 		"and HOME, USER and LOGNAME to match; root only")
@@ -82,7 +85,7 @@ func parseRun(c *subcommand, args []string) (launch, error) {
 	set := map[string]bool{}
 	c.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	rest := c.Args()
-	l := launch{path: rest[0], argv: rest[1:], wait: *f.wait, setup: f.setup, logPath: *f.logPath, args: args,
+	l := launch{path: rest[0], argv: rest[1:], wait: *f.wait, setup: f.setup, logPath: *f.logPath, errLogPath: *f.errLogPath, args: args,
 		detach: *f.detach, userSpec: *f.userSpec}
 	if len(l.argv) > 0 && l.argv[0] == "--" {
 		l.argv = l.argv[1:]
@@ -92,6 +95,12 @@ func parseRun(c *subcommand, args []string) (launch, error) {
 	}
 	if *f.logPath != "" && !*f.detach && !*f.supervise {
 		return launch{}, usageError("-log needs -detach or -supervise")
+	}
+	if *f.errLogPath != "" && *f.logPath == "" {
+		return launch{}, usageError("-log-stderr needs -log")
+	}
+	if *f.errLogPath != "" && *f.errLogPath == *f.logPath {
+		return launch{}, usageError("-log-stderr names the -log file")
 	}
 	if *f.wait < 0 {
 		return launch{}, usageError("negative -wait")

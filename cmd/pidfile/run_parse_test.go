@@ -41,6 +41,8 @@ func TestParseRun(t *testing.T) {
 		{[]string{"-restart", "always", "p.pid", "x"}, "-restart needs -supervise"},
 		{[]string{"-supervise", "-restart-delay", "0", "p.pid", "x"}, "-restart-delay must be positive"},
 		{[]string{"-supervise", "-log-keep", "3", "-log", "l", "p.pid", "x"}, "-log-keep needs -log-size"},
+		{[]string{"-detach", "-log-stderr", "e", "p.pid", "x"}, "-log-stderr needs -log"},
+		{[]string{"-detach", "-log", "l", "-log-stderr", "l", "p.pid", "x"}, "-log-stderr names the -log file"},
 		{[]string{"-ready", "fd:3", "p.pid", "x"}, "-ready needs -detach or -supervise"},
 		{[]string{"-detach", "-ready", "fd:2", "p.pid", "x"}, "fd:N with N from 3 to 1023"},
 		{[]string{"-mode", "0666", "p.pid", "x"}, "-mode 0666"},

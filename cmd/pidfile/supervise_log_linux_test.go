@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,40 @@ func TestSuperviseRefusesAWritableFreshLog(t *testing.T) {
 	}
 	if b := mustRead(t, log); len(b) != 0 {
 		t.Errorf("the writable log got %q", b)
+	}
+}
+
+// -log-stderr takes CMD's standard error apart from -log, under run -detach
+// and under a supervisor; a refused one starts nothing.
+func TestRunLogStderr(t *testing.T) {
+	dir := t.TempDir()
+	script := `echo "out $$"; echo "err $$" >&2; exec sleep 3600`
+	for _, flags := range [][]string{{"-detach"}, {"-detach", "-supervise"}} {
+		name := strings.Join(flags, " ")
+		path := filepath.Join(dir, strconv.Itoa(len(flags))+".pid")
+		out, errs := path+".out", path+".err"
+		mark := marker()
+		detach(t, path, append(flags[1:], "-log", out, "-log-stderr", errs), "sh", "-c", script, mark)
+		t.Cleanup(func() { pidfileCmd(t, "stop", path) })
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Millisecond) {
+			o, e := string(mustRead(t, out)), string(mustRead(t, errs))
+			if regexp.MustCompile(`(?m)^out \d+$`).MatchString(o) && regexp.MustCompile(`(?m)^err \d+$`).MatchString(e) {
+				if strings.Contains(o, "err ") || strings.Contains(e, "out ") {
+					t.Errorf("%s: -log %q, -log-stderr %q; want each stream in its own file", name, o, e)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: -log %q, -log-stderr %q; want out in one, err in the other", name, o, e)
+			}
+		}
+	}
+	path := filepath.Join(dir, "refused.pid")
+	mark := marker()
+	for _, errLog := range []string{path + ".child", filepath.Join(dir, "nodir", "e.log")} {
+		r := pidfileCmd(t, "run", "-detach", "-log", path+".log", "-log-stderr", errLog, path, "--", "sleep", "3600", mark)
+		if r.code != 4 || !strings.Contains(r.stderr, "-log-stderr") || startedWith(t, mark) {
+			t.Errorf("-log-stderr %s: exit %d, stderr %q; want 4 naming -log-stderr, nothing started", errLog, r.code, r.stderr)
+		}
 	}
 }

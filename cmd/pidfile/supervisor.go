@@ -64,9 +64,9 @@ type supervisor struct {
 	env     []string // the environment CMD's starter gets
 	sigs    chan os.Signal
 	reaper  *reaper
-	out     *os.File // CMD's standard output and error: the log pipe, or this process's stderr
+	out     *os.File // CMD's standard output: the log pipe, or this process's stderr
+	errOut  *os.File // CMD's standard error: the -log-stderr pipe, or out
 	lines   io.Writer
-	logs    *logfile.Copier // -log, or nil
 	notify  *ready.Socket
 	heard   *notifyBox
 	parent  string // the NOTIFY_SOCKET this process was given: READY=1 goes there
@@ -92,22 +92,24 @@ func (l launch) supervise(r reporter) int {
 	if err := closeInheritedOnExec(); err != nil {
 		return fail("cannot keep this process's descriptors from CMD: %v", err)
 	}
-	s.out, s.lines = os.Stderr, os.Stderr
+	s.out, s.errOut, s.lines = os.Stderr, os.Stderr, os.Stderr
+	// The logs are opened before the claim: a log that cannot be written
+	// takes no lock.
 	if l.logPath != "" {
-		// Opened before the claim: a log that cannot be written takes no
-		// lock.
-		lf, err := logfile.New(l.logPath, l.sup.logSize, l.sup.logKeep, l.path, l.path+childSuffix)
+		pw, finish, err := s.openLog(l.logPath, l.path, l.path+childSuffix)
 		if err != nil {
 			return fail("-log: %v", err)
 		}
-		pr, pw, err := os.Pipe()
+		defer finish()
+		s.out, s.errOut, s.lines = pw, pw, pw
+	}
+	if l.errLogPath != "" {
+		pw, finish, err := s.openLog(l.errLogPath, l.path, l.path+childSuffix, l.logPath)
 		if err != nil {
-			lf.Close()
-			return fail("%v", err)
+			return fail("-log-stderr: %v", err)
 		}
-		s.logs = logfile.Copy(pr, lf)
-		s.out, s.lines = pw, pw
-		defer s.logs.Finish(pw)
+		defer finish()
+		s.errOut = pw
 	}
 	g, code := l.claim(r)
 	if g == nil {
@@ -147,6 +149,23 @@ func (l launch) supervise(r reporter) int {
 	code = supervise.Run(s.config(), s.hooks(), supervise.RealClock{}, s.sigs)
 	s.say("the supervisor exits with status %d", code)
 	return code
+}
+
+// openLog opens path as a log that rotates by -log-size, and returns the
+// write end of a pipe whose lines go there, and what drains the pipe and
+// closes it all.
+func (s *supervisor) openLog(path string, notThese ...string) (*os.File, func(), error) {
+	lf, err := logfile.New(path, s.l.sup.logSize, s.l.sup.logKeep, notThese...)
+	if err != nil {
+		return nil, nil, err
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		lf.Close()
+		return nil, nil, err
+	}
+	c := logfile.Copy(pr, lf)
+	return pw, func() { c.Finish(pw) }, nil
 }
 
 // notStarted ends a supervisor whose first CMD did not start: the caller of

@@ -30,7 +30,7 @@ func (s *supervisor) start() (*supervise.Process, error) {
 	if guard != nil {
 		defer guard.Close() // the child has it; the lock stays with CMD's tree
 	}
-	files := []uintptr{0, s.out.Fd(), s.out.Fd()}
+	files := []uintptr{0, s.out.Fd(), s.errOut.Fd()}
 	var readyR, readyW *os.File
 	if s.l.readyFD > 0 {
 		if readyR, readyW, err = os.Pipe(); err != nil {
