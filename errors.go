@@ -16,6 +16,7 @@ const (
 	opRead   = "read"
 	opSignal = "signal"
 	opWait   = "wait"
+	opStop   = "stop"
 	opClose  = "close"
 	opVerify = "verify"
 	opKeep   = "keep on exec"

@@ -434,3 +434,19 @@ func checkNamespacedReader(t *testing.T, flags ...string) {
 		t.Error("the holder was signalled")
 	}
 }
+
+// A held lock whose holder cannot be named is, for Status, a LockedBy with
+// PID 0 and Source Unknown, not an error; Read's error stays.
+func TestStatusUnknownHolder(t *testing.T) {
+	testproc.RequireRoot(t)
+	path := filepath.Join(t.TempDir(), "d.pid")
+	takerGone(t, path, 0)
+	for name, status := range map[string]func(string) (Result, error){"Status": Status, "StatusExact": StatusExact} {
+		if r, err := status(path); r != (LockedBy{PID: 0, Source: Unknown}) || err != nil {
+			t.Errorf("%s = %#v, %v; want an unknown holder", name, r, err)
+		}
+	}
+	if _, err := ReadExact(path); !errors.Is(err, ErrInheritedLock) {
+		t.Errorf("ReadExact: %v, want ErrInheritedLock", err)
+	}
+}

@@ -17,7 +17,8 @@ type NotExist struct{}
 // Read took a shared lock itself: the caller now holds it and must Close
 // Guard. Until then, Claim by anyone else fails (after waiting up to a second
 // for the lock to go); other readers may hold such a lock at the same time.
-// The content is untouched.
+// The content is untouched. From Status, Guard is nil: Status let go of the
+// lock before it returned.
 type NotHeld struct{ Guard *Guard }
 
 // LockedBy is the Result for a pidfile that another process holds.
@@ -26,7 +27,9 @@ type NotHeld struct{ Guard *Guard }
 // its PID be reused. Act on it with Signal, which checks, rather than with a
 // plain kill.
 type LockedBy struct {
-	// PID is the holder's PID in the reader's PID namespace; always >= 1.
+	// PID is the holder's PID in the reader's PID namespace: >= 1, except
+	// from Status, where 0 (with Source Unknown) is a holder that cannot
+	// be named.
 	PID int
 	// Source says where PID came from.
 	Source Source
@@ -47,15 +50,22 @@ const (
 	// (flock(1)), it died mid-write, or another user could have written the
 	// content. ReadExact asks it always.
 	FromKernel
+	// Unknown: the lock is held, and no process can be named as its holder
+	// (Status only; Read and ReadExact return a *LockedError that says
+	// why).
+	Unknown
 )
 
-// String returns "content" or "kernel", as cmd/pidfile's -json prints it.
+// String returns "content", "kernel" or "unknown", as cmd/pidfile's -json
+// prints it.
 func (s Source) String() string {
 	switch s {
 	case FromContent:
 		return "content"
 	case FromKernel:
 		return "kernel"
+	case Unknown:
+		return "unknown"
 	}
 	return "Source(" + strconv.Itoa(int(s)) + ")"
 }

@@ -1,6 +1,9 @@
 package pidfile
 
-// Read and ReadExact: who holds a pidfile, as a supervisor asks.
+// Read and ReadExact: who holds a pidfile, as a supervisor asks; Status and
+// StatusExact, the same question that keeps nothing.
+
+import "errors"
 
 // Read tells whether a process holds the pidfile at path, and which. It is
 // the fast answer, for a daemon or supervisor that reads its own pidfiles;
@@ -63,6 +66,47 @@ func Read(path string) (Result, error) {
 // Signal, which checks again just before it signals.
 func ReadExact(path string) (Result, error) {
 	return read(path, askExact)
+}
+
+// Status is Read that keeps nothing: a pidfile that nobody holds is NotHeld
+// with a nil Guard (the shared lock that told it so is let go of before
+// Status returns), and a held lock whose holder cannot be named is
+// LockedBy{PID: 0, Source: Unknown}, not an error. So "running" is always a
+// LockedBy, and an error is a failure (an unsafe path, a permission). A
+// status check that uses it can never keep a Claim out for longer than the
+// instant its look takes. StatusExact is the same for ReadExact.
+//
+// Which to use:
+//
+//	Status, StatusExact  is it running, and as whom? (a check, a report)
+//	Read                 check, then start: NotHeld's Guard keeps every
+//	                     Claim out until the caller closes it
+//	ReadExact            Read's answer from the kernel's lock table
+//	Claim                become the holder
+func Status(path string) (Result, error) {
+	return status(path, askFast)
+}
+
+// StatusExact is Status with ReadExact's rules: the holder is taken from the
+// kernel's lock table wherever there is one.
+func StatusExact(path string) (Result, error) {
+	return status(path, askExact)
+}
+
+func status(path string, ask asking) (Result, error) {
+	r, err := read(path, ask)
+	var le *LockedError
+	switch {
+	case errors.As(err, &le) && le.PID == 0:
+		return LockedBy{PID: 0, Source: Unknown}, nil
+	case err != nil:
+		return nil, err
+	}
+	if nh, ok := r.(NotHeld); ok {
+		nh.Guard.Close()
+		return NotHeld{}, nil
+	}
+	return r, nil
 }
 
 func read(path string, ask asking) (Result, error) {

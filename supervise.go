@@ -75,26 +75,36 @@ func SignalGroup(path string, sig os.Signal) (int, error) {
 }
 
 func signalPath(path string, sig os.Signal, group bool) (int, error) {
+	p, pid, err := signalPinned(path, sig, group)
+	if err == nil {
+		p.release()
+	}
+	return pid, err
+}
+
+// signalPinned is signalPath that keeps the holder pinned: on success the
+// caller releases the pin.
+func signalPinned(path string, sig os.Signal, group bool) (pinned, int, error) {
 	if _, ok := toSignal(sig); !ok {
-		return 0, fmt.Errorf("%w: signal %v", errors.ErrUnsupported, sig)
+		return pinned{}, 0, fmt.Errorf("%w: signal %v", errors.ErrUnsupported, sig)
 	}
 	if group && !processGroups {
-		return 0, fmt.Errorf("%w: this system has no process groups to signal", errors.ErrUnsupported)
+		return pinned{}, 0, fmt.Errorf("%w: this system has no process groups to signal", errors.ErrUnsupported)
 	}
 	for attempt := 1; ; attempt++ {
 		f, err := openFile(path, 0)
 		if err == errNoFile {
-			return 0, notRunningError{"no pidfile"}
+			return pinned{}, 0, notRunningError{"no pidfile"}
 		}
 		if err != nil {
-			return 0, err
+			return pinned{}, 0, err
 		}
-		pid, err := signalHolder(&f, sig, group)
+		p, pid, err := signalHolder(&f, sig, group)
 		f.close()
 		if err == errHolderChanged && attempt < signalAttempts {
 			continue
 		}
-		return pid, err
+		return p, pid, err
 	}
 }
 
@@ -102,14 +112,15 @@ func signalPath(path string, sig os.Signal, group bool) (int, error) {
 // (askSignal), or with group to the process group it leads: it pins the
 // process, so that its PID cannot pass to another (a pidfd on Linux, a
 // handle on Windows; nothing can on macOS and the BSDs), asks for the
-// verdict again, and signals only a process that it still names.
-func signalHolder(f *file, sig os.Signal, group bool) (int, error) {
+// verdict again, and signals only a process that it still names. On success
+// the pin is the caller's to release.
+func signalHolder(f *file, sig os.Signal, group bool) (pinned, int, error) {
 	holder, err := lockOrFindHolder(f, false, askSignal)
 	if err != nil {
-		return 0, err
+		return pinned{}, 0, err
 	}
 	if holder == nil {
-		return 0, notRunningError{"nobody holds the lock"}
+		return pinned{}, 0, notRunningError{"nobody holds the lock"}
 	}
 	pid := holder.PID
 	if testHookSignal != nil {
@@ -117,34 +128,43 @@ func signalHolder(f *file, sig os.Signal, group bool) (int, error) {
 	}
 	p, err := pin(pid)
 	if err == errGone {
-		return 0, errHolderChanged
+		return pinned{}, 0, errHolderChanged
 	}
 	if err != nil {
-		return 0, fmt.Errorf("pin process %d: %w", pid, err)
+		return pinned{}, 0, fmt.Errorf("pin process %d: %w", pid, err)
 	}
-	defer p.release()
 	if testHookSignal != nil {
 		testHookSignal("pinned")
 	}
+	if err := signalIfHolder(f, p, pid, sig, group); err != nil {
+		p.release()
+		return pinned{}, 0, err
+	}
+	return p, pid, nil
+}
+
+// signalIfHolder sends sig to p, process pid, or the group it leads, if the
+// verdict on f still names it and it runs; else errHolderChanged.
+func signalIfHolder(f *file, p pinned, pid int, sig os.Signal, group bool) error {
 	again, err := lockOrFindHolder(f, false, askSignal)
 	if err != nil || again == nil || again.PID != pid || !p.running() {
-		return 0, errHolderChanged
+		return errHolderChanged
 	}
 	if group {
 		if !p.leadsGroup() {
-			return 0, &notLeaderError{pid}
+			return &notLeaderError{pid}
 		}
 		err = p.sendGroup(sig)
 	} else {
 		err = p.send(sig)
 	}
 	if err == errGone {
-		return 0, errHolderChanged
+		return errHolderChanged
 	}
 	if err != nil {
-		return 0, fmt.Errorf("signal process %d: %w", pid, err)
+		return fmt.Errorf("signal process %d: %w", pid, err)
 	}
-	return pid, nil
+	return nil
 }
 
 // errGone is what pin and send return for a process that has exited.

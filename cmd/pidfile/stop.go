@@ -116,32 +116,39 @@ func cmdStop(args []string, stdout, stderr io.Writer) int {
 	if *group {
 		return stopGroup(o, steps)
 	}
-	path := o.path
-	for i, step := range steps {
-		pid, err := pidfile.Signal(path, step.sig)
-		if errors.Is(err, pidfile.ErrNotRunning) {
-			return o.done(i > 0)
-		}
-		if err != nil {
-			sayf(stderr, "%v", err)
-			return exitUnknown
-		}
-		o.step("%s sent to process %d; waiting up to %v for it to let go", sigText(step.sig), pid, step.wait)
-		ctx, cancel := context.WithTimeout(context.Background(), step.wait)
-		err = pidfile.Wait(ctx, path)
-		cancel()
-		switch {
-		case err == nil:
-			return o.done(true)
-		case !errors.Is(err, context.DeadlineExceeded):
-			sayf(stderr, "%v", err)
-			return exitUnknown
-		case i < len(steps)-1:
-			o.warn("%s after %v; sending %s", stillHeld(path, pid), step.wait, sigText(steps[i+1].sig))
-		}
+	return stopHolder(o, steps)
+}
+
+// stopHolder is stop without -group: the library's StopSteps, which sends
+// every signal after the first only to the process that the first reached,
+// and says each step.
+func stopHolder(o *stopOutput, steps []stopStep) int {
+	path, stderr := o.path, o.stderr
+	schedule := make([]pidfile.StopStep, len(steps))
+	for i, s := range steps {
+		schedule[i] = pidfile.StopStep{Signal: s.sig, Wait: s.wait}
 	}
-	sayf(stderr, "pidfile stop: %s: still held by %s after %s", path, holderNow(path), sigText(steps[len(steps)-1].sig))
-	return exitHeld
+	st, err := pidfile.StopSteps(context.Background(), path, schedule, func(e pidfile.StopEvent) {
+		if e.Step > 0 {
+			o.warn("process %d still holds it after %v; sending %s", e.PID, steps[e.Step-1].wait, sigText(steps[e.Step].sig))
+		}
+		o.step("%s sent to process %d; waiting up to %v for it to let go", sigText(steps[e.Step].sig), e.PID, steps[e.Step].wait)
+	})
+	switch {
+	case err == nil:
+		return o.done(st.PID > 0)
+	case errors.Is(err, pidfile.ErrInheritedLock):
+		sayf(stderr, "pidfile stop: %s: %s", path, stillHeld(path, st.PID))
+		return exitHeld
+	case errors.Is(err, context.DeadlineExceeded):
+		sayf(stderr, "pidfile stop: %s: still held by %s after %s", path, holderNow(path), sigText(steps[len(steps)-1].sig))
+		return exitHeld
+	case errors.Is(err, pidfile.ErrLocked):
+		sayf(stderr, "%v", err) // another process took it: named, not signalled
+		return exitHeld
+	}
+	sayf(stderr, "%v", err)
+	return exitUnknown
 }
 
 // stopGroup is stop -group: sig, then KILL, to the process group that the
