@@ -52,6 +52,18 @@ var (
 // socket or a hard-linked file, and an existing file whose content Read would
 // not believe: one owned by a user other than the caller and root, or
 // writable by its group or by others.
+//
+// A process that inherited the lock (Unix) adopts it: if the environment
+// variable InheritedLockEnv (PIDFILE_FD) names a descriptor that is an open
+// file description of this very file (device and inode compared) and holds
+// its exclusive lock, Claim takes no new lock, writes the caller's PID, and
+// returns a Guard for that description; the variable is removed from the
+// environment and the descriptor made close-on-exec. cmd/pidfile's run sets
+// it for the command it executes; a predecessor's Guard.Handoff for its
+// successor; an init script that takes the lock with flock(1) sets it
+// itself (exec 9</run/d.pid; flock -n 9 || exit 1; PIDFILE_FD=9 exec d).
+// A descriptor that fails the check is ignored, and Claim goes on as if
+// the variable were not set.
 func Claim(path string) (*Guard, error) {
 	return Claimer{}.Claim(path)
 }
@@ -110,14 +122,16 @@ func (c Claimer) claim(path string) (*Guard, error) {
 		f.close()
 		return nil, err
 	}
-	holder, err := lockOrFindHolder(&f, true, askFast)
-	if err != nil {
-		f.close()
-		return nil, err
-	}
-	if holder != nil {
-		f.close()
-		return nil, &heldError{pid: holder.PID}
+	if !adoptInherited(&f) {
+		holder, err := lockOrFindHolder(&f, true, askFast)
+		if err != nil {
+			f.close()
+			return nil, err
+		}
+		if holder != nil {
+			f.close()
+			return nil, &heldError{pid: holder.PID}
+		}
 	}
 	if testHookWriteWindow != nil {
 		testHookWriteWindow()

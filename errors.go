@@ -12,14 +12,15 @@ import (
 // once, there (failure): the layers below return bare errors, with neither
 // the call nor the path, and the package's name stands once in a message.
 const (
-	opClaim  = "claim"
-	opRead   = "read"
-	opSignal = "signal"
-	opWait   = "wait"
-	opStop   = "stop"
-	opClose  = "close"
-	opVerify = "verify"
-	opKeep   = "keep on exec"
+	opClaim   = "claim"
+	opRead    = "read"
+	opSignal  = "signal"
+	opWait    = "wait"
+	opStop    = "stop"
+	opHandoff = "hand off"
+	opClose   = "close"
+	opVerify  = "verify"
+	opKeep    = "keep on exec"
 )
 
 // failure makes the one error that an exported call returns from the bare

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
+	"strconv"
 	"sync"
 )
 
@@ -160,4 +162,48 @@ func (g *Guard) useOpen(op string, fn func(*file) error) error {
 // the lock.
 func (g *Guard) KeepOnExec() error {
 	return g.useOpen(opKeep, (*file).keepOnExec)
+}
+
+// ExecEnv does what KeepOnExec does, and returns "PIDFILE_FD=N"
+// (InheritedLockEnv), N being the Guard's descriptor: put it in the
+// environment of the program that this process executes in its own place,
+// and that program's Claim on the same path adopts the lock rather than
+// finding it held (Unix; on Windows an error matching
+// errors.ErrUnsupported).
+func (g *Guard) ExecEnv() (string, error) {
+	var env string
+	err := g.useOpen(opKeep, func(f *file) error {
+		if err := f.keepOnExec(); err != nil {
+			return err
+		}
+		env = InheritedLockEnv + "=" + strconv.Itoa(f.fd)
+		return nil
+	})
+	return env, err
+}
+
+// Handoff starts cmd holding the lock too, for a successor that takes over
+// without a moment in which nobody holds it (an upgrade that re-executes a
+// new binary): a duplicate of the Guard's descriptor is appended to
+// cmd.ExtraFiles, InheritedLockEnv naming it to cmd.Env (os.Environ() if
+// nil), and cmd is started; the duplicate is closed here once cmd has it.
+// When the successor calls Claim on the same path, it adopts the lock and
+// writes its PID; until then the pidfile names this process, which still
+// holds the lock too. Close this Guard once the successor says it is ready
+// (or, if it fails, keep running as the holder). Unix; on Windows an error
+// matching errors.ErrUnsupported.
+func (g *Guard) Handoff(cmd *exec.Cmd) error {
+	return g.useOpen(opHandoff, func(f *file) error {
+		dup, err := f.duplicate()
+		if err != nil {
+			return err
+		}
+		defer dup.Close()
+		if cmd.Env == nil {
+			cmd.Env = os.Environ()
+		}
+		cmd.ExtraFiles = append(cmd.ExtraFiles, dup)
+		cmd.Env = append(cmd.Env, InheritedLockEnv+"="+strconv.Itoa(2+len(cmd.ExtraFiles)))
+		return cmd.Start()
+	})
 }

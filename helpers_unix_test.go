@@ -26,6 +26,60 @@ import (
 // runPlatformHelper plays the roles that only Unix has.
 func runPlatformHelper(role, path, arg string, in *bufio.Reader, say func(string, ...any)) int {
 	switch role {
+	case "adopt":
+		// Claim, which may adopt an inherited lock; say "claimed PID",
+		// what is left of PIDFILE_FD, and Verify's answer, or "error";
+		// then hold until stdin closes.
+		g, err := Claim(path)
+		if err != nil {
+			say("error %v", err)
+			return 0
+		}
+		say("claimed %d env=%q verify=%v", os.Getpid(), os.Getenv(InheritedLockEnv), g.Verify())
+		io.Copy(io.Discard, in)
+		return 0
+	case "relay":
+		// One link of a chain of handoffs: Claim (adopting the lock
+		// that the previous link handed over), say "holds PID", tell
+		// the previous link on descriptor 3 that it may let go; then,
+		// if arg is above 0, hand the lock to a next link with arg-1 and
+		// let go once it says so; the last link holds until it is
+		// killed.
+		g, err := Claim(path)
+		if err != nil {
+			say("error %v", err)
+			return 1
+		}
+		say("holds %d", os.Getpid())
+		if os.Getenv("PIDFILE_TEST_RELAY") != "" {
+			ready := os.NewFile(3, "ready")
+			ready.Write([]byte{1})
+			ready.Close()
+		}
+		n, _ := strconv.Atoi(arg)
+		if n == 0 {
+			select {} // until the test kills it: its stdin ends with the first link
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			say("error %v", err)
+			return 1
+		}
+		next := testproc.Command("relay", path, strconv.Itoa(n-1), "PIDFILE_TEST_RELAY=1")
+		next.Stdin, next.Stdout, next.Stderr = os.Stdin, os.Stdout, os.Stderr
+		next.ExtraFiles = []*os.File{w}
+		if err := g.Handoff(next); err != nil {
+			say("error %v", err)
+			return 1
+		}
+		w.Close()
+		var b [1]byte
+		if _, err := r.Read(b[:]); err != nil {
+			say("error the next link did not say it holds: %v", err)
+			return 1
+		}
+		g.Close()
+		return 0
 	case "writefail":
 		// A file-size limit of one byte makes writing the PID fail.
 		signal.Ignore(syscall.SIGXFSZ)

@@ -5,6 +5,7 @@ package pidfile
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 )
 
@@ -30,3 +31,8 @@ func (*file) links() (uint64, error)       { return 0, errUnsupported }
 func pathIdentity(string) (fileID, error) { return fileID{}, errUnsupported }
 
 func pathOwner(string) (uid, perm uint32, ok bool) { return 0, 0, false }
+
+func sameFileLocked(int, fileID) bool { return false }
+func (f *file) replaceLockFD(int)     {}
+
+func (f *file) duplicate() (*os.File, error) { return nil, errUnsupported }

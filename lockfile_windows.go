@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 
 	"golang.org/x/sys/windows"
 )
@@ -200,3 +201,11 @@ func pathIdentity(path string) (fileID, error) {
 	}
 	return fileID{uint64(info.VolumeSerialNumber), uint64(info.FileIndexHigh)<<32 | uint64(info.FileIndexLow)}, nil
 }
+
+// sameFileLocked: a process on Windows inherits no lock this package takes
+// (its handles are not inheritable), so there is nothing to adopt.
+func sameFileLocked(int, fileID) bool { return false }
+
+func (f *file) replaceLockFD(int) {}
+
+func (f *file) duplicate() (*os.File, error) { return nil, errNoExec }

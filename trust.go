@@ -249,6 +249,9 @@ func judge(f *file, content []byte, ask asking) verdict {
 	case state == kernelLive:
 		return verdict{pid: kpid, source: FromKernel}
 	case state == kernelStale:
+		if pid, ok := handedTo(f, content); ok {
+			return verdict{pid: pid, source: FromKernel}
+		}
 		return verdict{why: inheritedError{}, wait: true}
 	case state == kernelUnconfirmed:
 		// The holder writing its PID makes it confirmable.
@@ -272,4 +275,22 @@ func judge(f *file, content []byte, ask asking) verdict {
 		return verdict{pid: named, source: FromContent}
 	}
 	return verdict{why: why, wait: mayChange}
+}
+
+// handedTo names the process to which the lock was handed (Guard.Handoff, an
+// adopted inherited lock) after the one that took it, which the table still
+// names, let go: the content's PID, if that process is seen to hold the
+// lock itself (its descriptors show it), or is this process holding a
+// Guard. Seeing it hold the lock is the proof; the content only says where
+// to look.
+func handedTo(f *file, content []byte) (int, bool) {
+	pid, err := ParsePID(content)
+	if err != nil {
+		return 0, false
+	}
+	if pid == selfPID {
+		return pid, holdsGuard(f.id)
+	}
+	has, known := processHoldsLock(pid, f.id)
+	return pid, has && known
 }

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-pidfile/pidfile"
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
 	"github.com/go-pidfile/pidfile/internal/testproc"
 )
@@ -65,6 +66,18 @@ func runRole(role, path, arg string) int {
 		for {
 			time.Sleep(time.Hour) // until it is stopped
 		}
+	case "adopt":
+		// A daemon that claims path with the library: say "claimed PID"
+		// and Verify's answer, or the error; then live on until stdin
+		// closes.
+		g, err := pidfile.Claim(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "error", err)
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "claimed %d verify=%v\n", os.Getpid(), g.Verify())
+		io.Copy(io.Discard, os.Stdin)
+		return 0
 	case "joingroup":
 		// Try to move into the parent's process group (a supervisor's),
 		// out of the reach of a KILL to CMD's group; say how it went,

@@ -271,3 +271,21 @@ func TestRunMode(t *testing.T) {
 		}
 	}
 }
+
+// A daemon that claims its pidfile with the library, run by pidfile run on
+// the same path, adopts the lock run took for it (PIDFILE_FD), rather than
+// finding it held by an unknown process.
+func TestRunCMDAdoptsTheLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	d := start(t, bin, "run", "-env", roleEnv+"=adopt", "-env", pathEnv+"="+path, path, "--", os.Args[0])
+	if l, want := d.Line(), fmt.Sprintf("claimed %d verify=<nil>", d.PID()); l != want {
+		t.Fatalf("the daemon said %q, want %q", l, want)
+	}
+	if r := pidfileCmd(t, "status", path); r.code != 0 || r.stdout != strconv.Itoa(d.PID())+"\n" {
+		t.Errorf("status: exit %d, %q; want the daemon %d", r.code, r.stdout, d.PID())
+	}
+	d.Stop()
+	if r := pidfileCmd(t, "status", path); r.code != 1 {
+		t.Errorf("status after the daemon exited: exit %d, want 1", r.code)
+	}
+}

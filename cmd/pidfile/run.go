@@ -146,13 +146,18 @@ func (l launch) claimAndExec(r reporter) int {
 	}
 	// Only a failed exec returns; the lock must not outlive it.
 	defer g.Close()
-	return l.execCMD(r, g.KeepOnExec)
+	// CMD inherits the lock, and PIDFILE_FD names its descriptor: a CMD
+	// that claims PATH itself with the library adopts the lock.
+	return l.execCMD(r, func() ([]string, error) {
+		env, err := g.ExecEnv()
+		return []string{env}, err
+	})
 }
 
 // execCMD sets CMD's execution environment up in this process, becomes the
 // user if asked, calls last, and executes CMD in place of this process. It
-// returns only on failure.
-func (l launch) execCMD(r reporter, last func() error) int {
+// returns only on failure. What last returns is added to CMD's environment.
+func (l launch) execCMD(r reporter, last func() ([]string, error)) int {
 	if err := l.setup.apply(); err != nil {
 		return r.fail(exitUnknown, "pidfile run: %v", err)
 	}
@@ -163,16 +168,18 @@ func (l launch) execCMD(r reporter, last func() error) int {
 		}
 		env = l.account.environ(env)
 	}
-	env = l.setup.environ(env)
-	if err := last(); err != nil {
+	env = l.setup.environ(withoutEnv(env, pidfile.InheritedLockEnv))
+	more, err := last()
+	if err != nil {
 		return r.fail(exitUnknown, "%v", err)
 	}
+	env = append(env, more...)
 	if err := r.execing(); err != nil {
 		// The parent could not be told that the command runs: it must
 		// not run unseen.
 		return exitUnknown
 	}
-	err := execInPlace(l.bin, l.argv, env)
+	err = execInPlace(l.bin, l.argv, env)
 	code := exitCannotExec
 	if errors.Is(err, os.ErrNotExist) {
 		code = exitNotFound

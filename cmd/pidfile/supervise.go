@@ -109,5 +109,6 @@ func parseSize(s string) (int64, error) {
 // claims nothing. Its parent-death signal, which a change of user clears, is
 // set again just before the exec, on the thread that calls execve.
 func (l launch) execSupervised(r reporter, supervisor int) int {
-	return l.execCMD(r, func() error { return keepDeathSignal(supervisor) })
+	// No PIDFILE_FD: the supervisor holds PATH, and CMD never does.
+	return l.execCMD(r, func() ([]string, error) { return nil, keepDeathSignal(supervisor) })
 }
