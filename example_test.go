@@ -118,3 +118,59 @@ func ExampleWait() {
 	fmt.Println("stopped")
 	// Output: stopped
 }
+
+// A status check asks Status, which keeps no lock behind and answers
+// "running" in one shape: a LockedBy (PID 0 when the holder cannot be
+// named).
+func ExampleStatus() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "mydaemon.pid")
+
+	say := func() {
+		r, err := pidfile.Status(path)
+		if err != nil {
+			log.Fatal(err) // a failure: an unsafe path, a permission
+		}
+		switch r := r.(type) {
+		case pidfile.NotExist:
+			fmt.Println("never started")
+		case pidfile.NotHeld:
+			fmt.Println("not running") // r.Guard is nil: nothing to close
+		case pidfile.LockedBy:
+			if r.PID == os.Getpid() {
+				fmt.Println("running as this process")
+			} else if r.Source == pidfile.Unknown {
+				fmt.Println("running; the holder cannot be named")
+			}
+		}
+	}
+	say()
+	guard, _ := pidfile.Claim(path)
+	say()
+	guard.Close()
+	say()
+	// Output:
+	// never started
+	// running as this process
+	// not running
+}
+
+// A supervisor stops the daemon in one call: TERM, up to ten seconds for it
+// to let go, then KILL, only ever to the process the TERM reached.
+func ExampleStop() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "mydaemon.pid")
+
+	st, err := pidfile.Stop(context.Background(), path, os.Interrupt, 10*time.Second)
+	switch {
+	case err != nil:
+		log.Fatal(err) // still held, or another process took it meanwhile
+	case st.PID == 0:
+		fmt.Println("was not running")
+	default:
+		fmt.Printf("stopped process %d after %d signals\n", st.PID, st.Signals)
+	}
+	// Output: was not running
+}

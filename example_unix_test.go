@@ -3,11 +3,18 @@
 package pidfile_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/go-pidfile/pidfile"
 )
@@ -49,4 +56,79 @@ func ExampleGuard_Verify() {
 	// Output:
 	// verified: true
 	// replaced: true
+}
+
+// A daemon stops when its pidfile is removed or replaced, without a polling
+// loop of its own.
+func ExampleGuard_Watch() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "mydaemon.pid")
+
+	guard, err := pidfile.Claim(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer guard.Close()
+	os.Remove(path) // an operator's rm: another instance could now start
+	for err := range guard.Watch(context.Background(), 10*time.Millisecond) {
+		fmt.Println("stopping:", errors.Is(err, pidfile.ErrReplaced))
+	}
+	// Output: stopping: true
+}
+
+// An HTTP server upgrades itself without a moment in which nobody holds its
+// pidfile or listens: it starts its new binary with the lock and the
+// listener, and lets go once the new one says it serves. The new one's
+// Claim adopts the lock and writes its PID; the same program is both.
+func ExampleGuard_Handoff() {
+	const path = "/run/myserver.pid"
+	guard, err := pidfile.Claim(path) // adopts the lock when started by Handoff
+	if err != nil {
+		log.Fatal(err)
+	}
+	var ln net.Listener
+	if os.Getenv("MYSERVER_LISTENER") == "3" {
+		ln, err = net.FileListener(os.NewFile(3, "listener")) // the old one's
+	} else {
+		ln, err = net.Listen("tcp", ":8080")
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	if os.Getenv("MYSERVER_LISTENER") == "3" {
+		ready := os.NewFile(4, "ready")
+		ready.Write([]byte{1}) // tells the old one: serving now
+		ready.Close()
+	}
+	srv := &http.Server{}
+	go srv.Serve(ln)
+
+	upgrade := make(chan os.Signal, 1)
+	signal.Notify(upgrade, syscall.SIGHUP)
+	for range upgrade {
+		exe, _ := os.Executable()
+		next := exec.Command(exe)
+		lf, _ := ln.(*net.TCPListener).File()
+		readyR, readyW, _ := os.Pipe()
+		next.ExtraFiles = []*os.File{lf, readyW} // 3 and 4; Handoff adds the lock's
+		next.Env = append(os.Environ(), "MYSERVER_LISTENER=3")
+		next.Stdout, next.Stderr = os.Stdout, os.Stderr
+		err := guard.Handoff(next)
+		lf.Close()
+		readyW.Close()
+		if err != nil {
+			log.Print(err) // keep serving as the holder
+			continue
+		}
+		n, _ := readyR.Read(make([]byte, 1)) // end of file: it exited
+		readyR.Close()
+		if n != 1 {
+			log.Print("the new server did not start; serving on")
+			continue
+		}
+		srv.Shutdown(context.Background()) // finish the requests in flight
+		guard.Close()
+		return
+	}
 }
