@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -173,5 +174,20 @@ func TestHandoffHasNoGap(t *testing.T) {
 			last = link
 		}
 		t.Logf("%s saw %d holders of %d", name, len(pids), links+1)
+	}
+}
+
+// The init script's way, with util-linux flock(1): the shell takes the lock
+// on its descriptor 9 and executes the daemon, whose Claim adopts it.
+func TestClaimAdoptsFlockUtilityLock(t *testing.T) {
+	flock := testproc.LookTool(t, "flock")
+	path := filepath.Join(t.TempDir(), "d.pid")
+	script := `exec 9<>"$1" && "$2" -n 9 || exit 1; PIDFILE_FD=9 exec "$3"`
+	h := startHelperCmd(t, exec.Command("sh", "-c", script, "sh", path, flock, os.Args[0]), "adopt", path, "")
+	if l, want := h.Line(), "claimed "+strconv.Itoa(h.PID())+` env="" verify=<nil>`; l != want {
+		t.Fatalf("the daemon said %q, want %q", l, want)
+	}
+	if r, err := ReadExact(path); err != nil || r.(LockedBy).PID != h.PID() {
+		t.Errorf("ReadExact = %#v, %v; want the daemon %d", r, err, h.PID())
 	}
 }

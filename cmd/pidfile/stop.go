@@ -137,13 +137,13 @@ func stopHolder(o *stopOutput, steps []stopStep) int {
 	switch {
 	case err == nil:
 		return o.done(st.PID > 0)
-	case errors.Is(err, pidfile.ErrInheritedLock):
+	case errors.Is(err, pidfile.ErrInheritedLock) && st.PID > 0:
 		sayf(stderr, "pidfile stop: %s: %s", path, stillHeld(path, st.PID))
 		return exitHeld
 	case errors.Is(err, context.DeadlineExceeded):
 		sayf(stderr, "pidfile stop: %s: still held by %s after %s", path, holderNow(path), sigText(steps[len(steps)-1].sig))
 		return exitHeld
-	case errors.Is(err, pidfile.ErrLocked):
+	case errors.Is(err, pidfile.ErrLocked) && st.PID > 0:
 		sayf(stderr, "%v", err) // another process took it: named, not signalled
 		return exitHeld
 	}
