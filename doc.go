@@ -2,8 +2,15 @@
 // process is the live instance?" exact on Unix and Windows.
 //
 // A daemon calls Claim at startup and keeps the returned Guard for its whole
-// life. A supervisor calls Read (or Signal, or Wait) to learn whether an
-// instance runs and which process it is.
+// life (Guard.Watch tells it if its pidfile is removed or replaced). A
+// supervisor calls Status to learn whether an instance runs and which
+// process it is, Read to check and then start one, and Signal, Wait or Stop
+// to act on it.
+//
+// A process can pass its lock on: to the program it executes in its place
+// (KeepOnExec, ExecEnv), or to a successor it starts (Guard.Handoff), whose
+// Claim adopts the inherited lock (InheritedLockEnv) so that the lock is
+// never free between the two.
 //
 // # The lock decides, not the file
 //
