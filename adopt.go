@@ -41,7 +41,9 @@ func inheritedFD() (int, bool) {
 // usual.
 func adoptInherited(f *file) bool {
 	fd, ok := inheritedFD()
-	if !ok || !sameFileLocked(fd, f.id) {
+	// A Guard of this process on the file may own that very descriptor:
+	// a second Guard on it would close it under the first.
+	if !ok || holdsGuard(f.id) || !sameFileLocked(fd, f.id) {
 		return false
 	}
 	if testHookAdopt != nil {

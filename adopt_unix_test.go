@@ -4,6 +4,7 @@ package pidfile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -190,4 +191,23 @@ func TestClaimAdoptsFlockUtilityLock(t *testing.T) {
 	if r, err := ReadExact(path); err != nil || r.(LockedBy).PID != h.PID() {
 		t.Errorf("ReadExact = %#v, %v; want the daemon %d", r, err, h.PID())
 	}
+}
+
+// PIDFILE_FD naming the descriptor of this process's own Guard is no
+// adoption: the second Claim finds the file held, and the first Guard's
+// descriptor stays its own.
+func TestClaimDoesNotAdoptItsOwnGuard(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	g, err := Claim(path)
+	must(t, err)
+	defer g.Close()
+	env, err := g.ExecEnv()
+	must(t, err)
+	k, v, _ := strings.Cut(env, "=")
+	t.Setenv(k, v)
+	if g2, err := Claim(path); !errors.Is(err, ErrLocked) {
+		g2.Close()
+		t.Errorf("a second Claim in the holder = %v, want ErrLocked", err)
+	}
+	must(t, g.Verify())
 }
