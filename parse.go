@@ -30,27 +30,34 @@ const quoteLimit = 32
 // It is strict on purpose: a supervisor acts on the result, and "0", "-1" or
 // " 12" are not names of one process (kill(0) and kill(-1) signal groups).
 func ParsePID(content []byte) (int, error) {
+	return parsePID(content, false)
+}
+
+// parsePID is ParsePID; with nested, its error is a reason inside another
+// error of this package, which says "pidfile:" already.
+func parsePID(content []byte, nested bool) (int, error) {
+	bad := func(reason string) error { return invalidContent(content, reason, nested) }
 	digits := content
 	if n := len(digits); n > 0 && digits[n-1] == '\n' {
 		digits = digits[:n-1]
 	}
 	switch {
 	case len(digits) == 0:
-		return 0, invalidContent(content, "empty")
+		return 0, bad("empty")
 	case len(digits) > len("2147483647"):
-		return 0, invalidContent(content, "too long")
+		return 0, bad("too long")
 	case digits[0] == '0':
-		return 0, invalidContent(content, "zero or leading zero")
+		return 0, bad("zero or leading zero")
 	}
 	var v int64 // int64: the sum can pass 2^31 before it is checked, also on 32-bit systems
 	for _, c := range digits {
 		if c < '0' || c > '9' {
-			return 0, invalidContent(content, "not decimal digits")
+			return 0, bad("not decimal digits")
 		}
 		v = v*10 + int64(c-'0')
 	}
 	if v > MaxPID {
-		return 0, invalidContent(content, "larger than "+strconv.Itoa(MaxPID))
+		return 0, bad("larger than "+strconv.Itoa(MaxPID))
 	}
 	return int(v), nil
 }
@@ -60,11 +67,12 @@ type contentError struct {
 	head   string // at most quoteLimit bytes of the content, copied
 	cut    bool   // whether the content was longer than head
 	reason string
+	nested bool // a reason inside another of this package's errors, which says "pidfile:" already
 }
 
 // invalidContent copies what it quotes, so the caller's buffer may be reused.
-func invalidContent(content []byte, reason string) error {
-	e := &contentError{reason: reason}
+func invalidContent(content []byte, reason string, nested bool) error {
+	e := &contentError{reason: reason, nested: nested}
 	if len(content) > quoteLimit {
 		content, e.cut = content[:quoteLimit], true
 	}
@@ -77,7 +85,12 @@ func (e *contentError) Error() string {
 	if e.cut {
 		more = "..."
 	}
-	return "pidfile: content " + strconv.Quote(e.head) + more + " is not a PID (" + e.reason + ")"
+	prefix := "pidfile: "
+	if e.nested {
+		prefix = ""
+	}
+	return prefix + "content " + strconv.Quote(e.head) + more + " is not a PID (" + e.reason + ")"
 }
+
 
 func (e *contentError) Is(target error) bool { return target == ErrInvalidContent }

@@ -32,6 +32,11 @@ func TestErrorsSayPidfileOnce(t *testing.T) {
 	missing := filepath.Join(dir, "missing.pid")
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
+	// Garbage under a holder that cannot be named: on systems without a
+	// lock table, the content's error is the reason inside Read's.
+	garbage := filepath.Join(dir, "garbage.pid")
+	writeFile(t, garbage, "not a pid\n")
+	holdForeignLock(t, garbage)
 	closed, err := Claim(filepath.Join(dir, "closed.pid"))
 	must(t, err)
 	closed.Close()
@@ -47,6 +52,7 @@ func TestErrorsSayPidfileOnce(t *testing.T) {
 		{"signal", free, second(Signal(free, os.Kill))},
 		{"signal", missing, second(Signal(missing, os.Kill))},
 		{"wait", held, Wait(done, held)},
+		{"read", garbage, second(Read(garbage))},
 		{"verify", closed.Path(), closed.Verify()},
 		{"keep on exec", closed.Path(), closed.KeepOnExec()},
 	} {

@@ -76,7 +76,7 @@ func explainDenied(path string, err error) error {
 // otherwise why not, and whether the holder writing its PID could still change
 // the answer (it cannot when the file's writers are not trusted).
 func believe(f file, content []byte) (named int, why error, wait bool) {
-	pid, err := ParsePID(content)
+	pid, err := parsePID(content, true)
 	if err != nil {
 		return 0, err, true
 	}
@@ -284,7 +284,7 @@ func judge(f *file, content []byte, ask asking) verdict {
 // Guard. Seeing it hold the lock is the proof; the content only says where
 // to look.
 func handedTo(f *file, content []byte) (int, bool) {
-	pid, err := ParsePID(content)
+	pid, err := parsePID(content, true)
 	if err != nil {
 		return 0, false
 	}
