@@ -57,7 +57,7 @@ func parsePID(content []byte, nested bool) (int, error) {
 		v = v*10 + int64(c-'0')
 	}
 	if v > MaxPID {
-		return 0, bad("larger than "+strconv.Itoa(MaxPID))
+		return 0, bad("larger than " + strconv.Itoa(MaxPID))
 	}
 	return int(v), nil
 }
@@ -91,6 +91,5 @@ func (e *contentError) Error() string {
 	}
 	return prefix + "content " + strconv.Quote(e.head) + more + " is not a PID (" + e.reason + ")"
 }
-
 
 func (e *contentError) Is(target error) bool { return target == ErrInvalidContent }
