@@ -155,22 +155,3 @@ func ExampleStatus() {
 	// running as this process
 	// not running
 }
-
-// A supervisor stops the daemon in one call: TERM, up to ten seconds for it
-// to let go, then KILL, only ever to the process the TERM reached.
-func ExampleStop() {
-	dir, _ := os.MkdirTemp("", "example")
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "mydaemon.pid")
-
-	st, err := pidfile.Stop(context.Background(), path, os.Interrupt, 10*time.Second)
-	switch {
-	case err != nil:
-		log.Fatal(err) // still held, or another process took it meanwhile
-	case st.PID == 0:
-		fmt.Println("was not running")
-	default:
-		fmt.Printf("stopped process %d after %d signals\n", st.PID, st.Signals)
-	}
-	// Output: was not running
-}
