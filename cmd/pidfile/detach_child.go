@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/logfile"
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/printable"
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/ready"
 	"github.com/go-pidfile/pidfile/cmd/pidfile/internal/tty"
@@ -60,33 +59,10 @@ func (d *detached) prepare(args []string) string {
 		return err.Error()
 	}
 	d.closers = append(d.closers, func() { null.Close() })
-	out, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if l.logPath != "" && l.sup == nil {
-		out, err = logfile.Open(l.logPath, l.path, l.path+childSuffix)
+	out, errOut, why := d.openOutput()
+	if why != "" {
+		return why
 	}
-	if err != nil {
-		return "-log: " + err.Error()
-	}
-	errOut := out
-	if l.errLogPath != "" && l.sup == nil {
-		if errOut, err = logfile.Open(l.errLogPath, l.path, l.path+childSuffix, l.logPath); err != nil {
-			return "-log-stderr: " + err.Error()
-		}
-		d.closers = append(d.closers, func() { errOut.Close() })
-	}
-	// A failed start shows the end of the log that errors went to.
-	switch {
-	case l.logPath == "":
-	case l.sup == nil && l.errLogPath != "":
-		d.log = markLog(l.errLogPath, errOut)
-	case l.sup == nil:
-		d.log = markLog(l.logPath, out)
-	case l.errLogPath != "":
-		d.log = markLogPath(l.errLogPath, l.path, l.path+childSuffix, l.logPath)
-	default:
-		d.log = markLogPath(l.logPath, l.path, l.path+childSuffix)
-	}
-	d.closers = append(d.closers, func() { out.Close() })
 	if err := closeInheritedOnExec(); err != nil {
 		return "cannot keep this process's descriptors from the daemon: " + err.Error()
 	}

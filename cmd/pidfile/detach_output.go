@@ -19,6 +19,41 @@ const (
 	tailBytes = 8 << 10 // from at most this much of the log's end
 )
 
+// openOutput opens CMD's standard output and error for the child of run
+// -detach: /dev/null, or -log (and -log-stderr) unless a supervisor opens
+// them itself; and notes where the log that errors go to stands, for a
+// failed start to show. It says why not, or "".
+func (d *detached) openOutput() (out, errOut *os.File, why string) {
+	l := d.l
+	out, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if l.logPath != "" && l.sup == nil {
+		out, err = logfile.Open(l.logPath, l.path, l.path+childSuffix)
+	}
+	if err != nil {
+		return nil, nil, "-log: " + err.Error()
+	}
+	d.closers = append(d.closers, func() { out.Close() })
+	errOut = out
+	if l.errLogPath != "" && l.sup == nil {
+		if errOut, err = logfile.Open(l.errLogPath, l.path, l.path+childSuffix, l.logPath); err != nil {
+			return nil, nil, "-log-stderr: " + err.Error()
+		}
+		d.closers = append(d.closers, func() { errOut.Close() })
+	}
+	switch {
+	case l.logPath == "":
+	case l.sup == nil && l.errLogPath != "":
+		d.log = markLog(l.errLogPath, errOut)
+	case l.sup == nil:
+		d.log = markLog(l.logPath, out)
+	case l.errLogPath != "":
+		d.log = markLogPath(l.errLogPath, l.path, l.path+childSuffix, l.logPath)
+	default:
+		d.log = markLogPath(l.logPath, l.path, l.path+childSuffix)
+	}
+	return out, errOut, ""
+}
+
 // logMark is where the log stood when the start began: the file, and its
 // size then.
 type logMark struct {

@@ -111,34 +111,9 @@ func parseRun(c *subcommand, args []string) (launch, error) {
 		}
 	}
 	if *f.supervise {
-		l.sup = &supervision{delay: *f.restartDelay, max: *f.restartMax, stopTimeout: *f.stopTimeout, logKeep: *f.logKeep}
 		var err error
-		if l.sup.restart, err = parseRestart(*f.restart); err != nil {
-			return launch{}, usageError(err.Error())
-		}
-		switch {
-		case *f.restartDelay <= 0:
-			return launch{}, usageError("-restart-delay must be positive")
-		case *f.restartMax < 0:
-			return launch{}, usageError("negative -restart-max")
-		case *f.stopTimeout <= 0:
-			return launch{}, usageError("-stop-timeout must be positive")
-		case *f.logKeep < 1 || *f.logKeep > maxLogKeep:
-			return launch{}, usageError(fmt.Sprintf("-log-keep must be from 1 to %d", maxLogKeep))
-		case (set["log-size"] || set["log-keep"]) && *f.logPath == "":
-			return launch{}, usageError("-log-size and -log-keep need -log")
-		case set["log-keep"] && !set["log-size"]:
-			return launch{}, usageError("-log-keep needs -log-size")
-		}
-		if *f.logSize != "" {
-			if l.sup.logSize, err = parseSize(*f.logSize); err != nil {
-				return launch{}, usageError(err.Error())
-			}
-		}
-		if set["restart-exit-ok"] {
-			if l.sup.exitOK, err = parseExitOK(*f.exitOK); err != nil {
-				return launch{}, usageError(err.Error())
-			}
+		if l.sup, err = parseSupervision(f, set); err != nil {
+			return launch{}, err
 		}
 	}
 	if *f.ready != "" {
@@ -162,4 +137,38 @@ func parseRun(c *subcommand, args []string) (launch, error) {
 	}
 	l.perm = fs.FileMode(perm)
 	return l, nil
+}
+
+// parseSupervision parses -supervise's flags; set holds the flags given.
+func parseSupervision(f *runFlags, set map[string]bool) (*supervision, error) {
+	sup := &supervision{delay: *f.restartDelay, max: *f.restartMax, stopTimeout: *f.stopTimeout, logKeep: *f.logKeep}
+	var err error
+	if sup.restart, err = parseRestart(*f.restart); err != nil {
+		return nil, usageError(err.Error())
+	}
+	switch {
+	case *f.restartDelay <= 0:
+		return nil, usageError("-restart-delay must be positive")
+	case *f.restartMax < 0:
+		return nil, usageError("negative -restart-max")
+	case *f.stopTimeout <= 0:
+		return nil, usageError("-stop-timeout must be positive")
+	case *f.logKeep < 1 || *f.logKeep > maxLogKeep:
+		return nil, usageError(fmt.Sprintf("-log-keep must be from 1 to %d", maxLogKeep))
+	case (set["log-size"] || set["log-keep"]) && *f.logPath == "":
+		return nil, usageError("-log-size and -log-keep need -log")
+	case set["log-keep"] && !set["log-size"]:
+		return nil, usageError("-log-keep needs -log-size")
+	}
+	if *f.logSize != "" {
+		if sup.logSize, err = parseSize(*f.logSize); err != nil {
+			return nil, usageError(err.Error())
+		}
+	}
+	if set["restart-exit-ok"] {
+		if sup.exitOK, err = parseExitOK(*f.exitOK); err != nil {
+			return nil, usageError(err.Error())
+		}
+	}
+	return sup, nil
 }
