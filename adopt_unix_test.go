@@ -211,3 +211,17 @@ func TestClaimDoesNotAdoptItsOwnGuard(t *testing.T) {
 	}
 	must(t, g.Verify())
 }
+
+// Only a claimed Guard is handed on; Read's shared lock is not.
+func TestHandoffRefusesReadsGuard(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.pid")
+	writeFile(t, path, "")
+	r, err := Read(path)
+	must(t, err)
+	g := r.(NotHeld).Guard
+	defer g.Close()
+	cmd := exec.Command("true")
+	if err := g.Handoff(cmd); !errors.Is(err, os.ErrInvalid) || cmd.Process != nil {
+		t.Errorf("Handoff of Read's Guard = %v, started %t; want os.ErrInvalid and nothing started", err, cmd.Process != nil)
+	}
+}

@@ -194,6 +194,9 @@ func (g *Guard) ExecEnv() (string, error) {
 // matching errors.ErrUnsupported.
 func (g *Guard) Handoff(cmd *exec.Cmd) error {
 	return g.useOpen(opHandoff, func(f *file) error {
+		if !g.claimed {
+			return fmt.Errorf("%w: a Guard from Read holds a shared lock, which is nobody's to hand on", os.ErrInvalid)
+		}
 		dup, err := f.duplicate()
 		if err != nil {
 			return err
