@@ -75,7 +75,7 @@ func StopSteps(ctx context.Context, path string, steps []StopStep, notify func(S
 func stopSteps(ctx context.Context, path string, steps []StopStep, notify func(StopEvent)) (Stopped, error) {
 	var st Stopped
 	if len(steps) == 0 {
-		return st, errors.New("no steps")
+		return st, fmt.Errorf("%w: no steps", os.ErrInvalid)
 	}
 	for _, s := range steps {
 		if _, ok := toSignal(s.Signal); !ok {
@@ -92,8 +92,11 @@ func stopSteps(ctx context.Context, path string, steps []StopStep, notify func(S
 	defer p.release()
 	st.PID, st.Signals = pid, 1
 	for i, step := range steps {
+		sent := i == 0
 		if i > 0 {
-			done, sent, err := signalSame(path, p, pid, step.Signal)
+			var done bool
+			var err error
+			done, sent, err = signalSame(path, p, pid, step.Signal)
 			if done || err != nil {
 				return st, err
 			}
@@ -101,7 +104,7 @@ func stopSteps(ctx context.Context, path string, steps []StopStep, notify func(S
 				st.Signals++
 			}
 		}
-		if notify != nil && st.Signals == i+1 {
+		if notify != nil && sent {
 			notify(StopEvent{Step: i, PID: pid})
 		}
 		wctx, cancel := context.WithTimeout(ctx, max(step.Wait, 0))
