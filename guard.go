@@ -190,8 +190,10 @@ func (g *Guard) ExecEnv() (string, error) {
 // When the successor calls Claim on the same path, it adopts the lock and
 // writes its PID; until then the pidfile names this process, which still
 // holds the lock too. Close this Guard once the successor says it is ready
-// (or, if it fails, keep running as the holder). Unix; on Windows an error
-// matching errors.ErrUnsupported.
+// (or, if it fails, keep running as the holder). A successor that never
+// calls Claim holds the lock all the same for as long as it (or a child
+// that inherited the descriptor) runs. Unix; on Windows an error matching
+// errors.ErrUnsupported.
 func (g *Guard) Handoff(cmd *exec.Cmd) error {
 	return g.useOpen(opHandoff, func(f *file) error {
 		if !g.claimed {
