@@ -46,13 +46,7 @@ func adoptInherited(f *file) bool {
 	if !ok || holdsGuard(f.id) || !sameFileLocked(fd, f.id) {
 		return false
 	}
-	if testHookAdopt != nil {
-		testHookAdopt()
-	}
 	f.replaceLockFD(fd)
 	os.Unsetenv(InheritedLockEnv)
 	return true
 }
-
-// testHookAdopt is called when Claim adopts an inherited lock, in tests.
-var testHookAdopt func()
