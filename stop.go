@@ -131,6 +131,13 @@ func signalSame(path string, p pinned, pid int, sig os.Signal) (done, sent bool,
 		return false, false, err
 	}
 	defer f.close()
+	switch err := signalIfHolder(&f, p, pid, sig, false); {
+	case err == nil:
+		return false, true, nil
+	case err != errHolderChanged:
+		return false, false, err
+	}
+	// Not signalled: say whether nobody holds the lock now, or who does.
 	holder, err := lockOrFindHolder(&f, false, askSignal)
 	switch {
 	case err != nil:
@@ -140,10 +147,6 @@ func signalSame(path string, p pinned, pid int, sig os.Signal) (done, sent bool,
 	case holder.PID != pid:
 		return false, false, &heldError{pid: holder.PID, why: fmt.Errorf("process %d, not process %d that was signalled first, holds it now; it was not signalled", holder.PID, pid)}
 	}
-	err = signalIfHolder(&f, p, pid, sig, false)
-	if err == errHolderChanged {
-		// Let go, or gone, between the two looks: the next wait tells.
-		return false, false, nil
-	}
-	return false, err == nil, err
+	// It let go, or exited, between the two looks: the next wait tells.
+	return false, false, nil
 }
