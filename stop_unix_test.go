@@ -38,7 +38,7 @@ func TestStop(t *testing.T) {
 	h = startHelper(t, "hold", path, "notify")
 	h.Expect("ready ")
 	var events []StopEvent
-	st, err = StopSteps(context.Background(), path, []StopStep{{syscall.SIGTERM, 50 * time.Millisecond}, {syscall.SIGKILL, time.Hour}},
+	st, err = StopSteps(context.Background(), path, []StopStep{{syscall.SIGTERM, 50 * time.Millisecond}, {syscall.SIGKILL, time.Minute}},
 		func(e StopEvent) { events = append(events, e) })
 	if st != (Stopped{PID: h.PID(), Signals: 2}) || err != nil {
 		t.Errorf("StopSteps = %+v, %v; want TERM and KILL to %d", st, err, h.PID())
