@@ -40,26 +40,26 @@ func (d *detached) openOutput() (out, errOut *os.File, why string) {
 		}
 		d.closers = append(d.closers, func() { errOut.Close() })
 	}
+	// The log that errors go to is the one a failed start shows.
+	shown, f, notThese := l.logPath, out, []string{l.path, l.path + childSuffix}
+	if l.errLogPath != "" {
+		shown, f, notThese = l.errLogPath, errOut, append(notThese, l.logPath)
+	}
 	switch {
 	case l.logPath == "":
-	case l.sup == nil && l.errLogPath != "":
-		d.log = markLog(l.errLogPath, errOut)
 	case l.sup == nil:
-		d.log = markLog(l.logPath, out)
-	case l.errLogPath != "":
-		d.log = markLogPath(l.errLogPath, l.path, l.path+childSuffix, l.logPath)
+		d.log = markLog(shown, f)
 	default:
-		d.log = markLogPath(l.logPath, l.path, l.path+childSuffix)
+		d.log = markLogPath(shown, notThese...)
 	}
 	return out, errOut, ""
 }
 
-// logMark is where the log stood when the start began: the file, and its
-// size then.
+// logMark is where the log stood when the start began: the file, as it
+// was then (its size too).
 type logMark struct {
 	path string
 	file os.FileInfo
-	size int64
 }
 
 // markLog notes where f, just opened as the log, stands; nil if it is not a
@@ -69,7 +69,7 @@ func markLog(path string, f *os.File) *logMark {
 	if err != nil || !fi.Mode().IsRegular() {
 		return nil
 	}
-	return &logMark{path: path, file: fi, size: fi.Size()}
+	return &logMark{path: path, file: fi}
 }
 
 // markLogPath opens path as the supervisor will (logfile.Open's rule,
@@ -95,13 +95,13 @@ func (m *logMark) tail() []string {
 	}
 	defer f.Close()
 	fi, err := f.Stat()
-	if err != nil || !os.SameFile(fi, m.file) || fi.Size() <= m.size {
+	if err != nil || !os.SameFile(fi, m.file) || fi.Size() <= m.file.Size() {
 		return nil
 	}
-	from := max(m.size, fi.Size()-tailBytes)
+	from := max(m.file.Size(), fi.Size()-tailBytes)
 	b := make([]byte, fi.Size()-from)
 	n, _ := f.ReadAt(b, from)
-	return lastLines(b[:n], tailLines, from > m.size)
+	return lastLines(b[:n], tailLines, from > m.file.Size())
 }
 
 // lastLines returns the last n lines of b, made printable; cut says that b
